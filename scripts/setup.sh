@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# One idempotent set-up for a fresh clone: installs what `make`, `make demo`
+# and `make test` need and is missing, and builds the reference libbpf
+# v1.7.0 the tests compare against. Every step checks first and does
+# nothing when its result is already there, so running it again is cheap.
+#
+#   scripts/setup.sh          everything
+#   scripts/setup.sh --check  only report what is missing (exit 1 if any)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+check_only=0
+[ "${1:-}" = "--check" ] && check_only=1
+
+say() { printf 'setup: %s\n' "$*"; }
+
+# --- Debian packages -------------------------------------------------------
+# libelf-dev zlib1g-dev pkg-config: build the reference libbpf
+# clang llvm: compile the BPF objects of the libbpf-client tests
+# bpftool: independent observer of the links tests create
+# doxygen: make docs;  iproute2: ip/nsenter for network tests
+# libbpf-dev: Debian's libbpf 1.1.2, a second real client library
+# valgrind: leak checks;  python3-venv: isolated Python tests
+packages=(libelf-dev zlib1g-dev pkg-config make gcc g++ clang llvm bpftool doxygen
+          iproute2 libbpf-dev valgrind util-linux)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ $check_only = 1 ]; then
+        say "missing packages: ${missing[*]}"; exit 1
+    elif [ "$(id -u)" = 0 ]; then
+        say "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        if ! apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/bpflink-apt.log 2>&1; then
+            apt-get update >>/tmp/bpflink-apt.log 2>&1
+            apt-get install -y --no-install-recommends "${missing[@]}" >>/tmp/bpflink-apt.log 2>&1 ||
+                { say "apt-get failed, see /tmp/bpflink-apt.log"; exit 1; }
+        fi
+    else
+        say "not root: cannot install ${missing[*]} (run 'sudo scripts/setup.sh' once)"
+    fi
+fi
+
+# --- Rust toolchain ----------------------------------------------------------
+command -v cargo >/dev/null || { say "cargo not found: install Rust (rustup) first"; exit 1; }
+
+# --- Reference libbpf v1.7.0 -----------------------------------------------
+# Built from the source libbpf-sys 1.7.0 vendors, taken from the cargo
+# registry (cargo fetch), into .deps/libbpf-1.7.0/.
+ref="$top/.deps/libbpf-1.7.0"
+if [ ! -f "$ref/lib/libbpf.so.1.7.0" ] || [ ! -f "$ref/uapi/linux/bpf.h" ]; then
+    [ $check_only = 1 ] && { say "reference libbpf not built"; exit 1; }
+    say "building reference libbpf v1.7.0 into .deps/libbpf-1.7.0"
+    manifest="$top/tools/ref-libbpf/Cargo.toml"
+    CARGO_TARGET_DIR="$top/.deps/ref-target" cargo fetch --manifest-path "$manifest" -q
+    src=$(cargo metadata --manifest-path "$manifest" --format-version 1 2>/dev/null |
+          python3 -c 'import json,sys; d=json.load(sys.stdin); print([p["manifest_path"] for p in d["packages"] if p["name"]=="libbpf-sys"][0])')
+    src=$(dirname "$src")/libbpf
+    rm -rf "$ref"
+    mkdir -p "$ref/obj" "$ref/root"
+    make -s -C "$src/src" OBJDIR="$ref/obj" DESTDIR="$ref/root" PREFIX=/usr LIBDIR=/usr/lib64 \
+        install >"$ref/build.log" 2>&1 || { say "reference build failed: $ref/build.log"; exit 1; }
+    mkdir -p "$ref/lib"
+    cp -a "$ref/root/usr/lib64/"libbpf.so* "$ref/root/usr/lib64/libbpf.a" "$ref/lib/"
+    cp -a "$ref/root/usr/include" "$ref/include"
+    cp -a "$src/include/uapi" "$ref/uapi"
+    cp -a "$src/src" "$ref/src"
+    rm -rf "$ref/obj" "$ref/root"
+fi
+
+say "ok"

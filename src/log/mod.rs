@@ -1,0 +1,162 @@
+//! libbpf-compatible logging: `libbpf_set_print` callbacks, the default
+//! stderr printer honouring `LIBBPF_LOG_LEVEL`, and the `pr_warn!` /
+//! `pr_debug!` macros used at exactly the places libbpf prints.
+//!
+//! Messages carry libbpf's own `"libbpf: "` prefix and format strings, so a
+//! callback that filters or rewrites libbpf's messages sees the same input.
+//! errno is saved and restored around every callback, as libbpf does.
+
+use core::ffi::{c_char, c_int, c_void};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+pub use libbpf_print_level::{LIBBPF_DEBUG as LEVEL_DEBUG, LIBBPF_WARN as LEVEL_WARN};
+
+/// Message levels of libbpf_print_fn_t callbacks.
+///
+/// Values only ever go from this library to C callbacks, never the other
+/// way, so a Rust enum is safe here.
+#[repr(C)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum libbpf_print_level {
+    /// Something failed or was refused.
+    LIBBPF_WARN = 0,
+    /// Information about normal operation.
+    LIBBPF_INFO = 1,
+    /// Details for debugging.
+    LIBBPF_DEBUG = 2,
+}
+
+/// `va_list` from `<stdarg.h>` (not emitted). As a function parameter it is
+/// pointer-sized on the platforms libbpf supports, and only C code makes one.
+#[allow(non_camel_case_types)]
+pub type va_list = *mut c_void;
+
+/// Signature of the callback given to libbpf_set_print(): it receives the
+/// message level, a printf format and the format's arguments; its return
+/// value is ignored. NULL disables printing.
+#[allow(non_camel_case_types)]
+pub type libbpf_print_fn_t = Option<
+    unsafe extern "C" fn(level: libbpf_print_level, fmt: *const c_char, ap: va_list) -> c_int,
+>;
+
+/// A non-null print callback.
+type PrintFn = unsafe extern "C" fn(libbpf_print_level, *const c_char, va_list) -> c_int;
+
+mod shim;
+use shim::bpflink_shim_base_print;
+pub use shim::bpflink_shim_call;
+
+/// Marks "the default printer is installed". A real function never sits at
+/// address 1; the null pointer means "printing disabled", as in libbpf.
+const DEFAULT: *mut c_void = 1 as *mut c_void;
+
+static PRINT: AtomicPtr<c_void> = AtomicPtr::new(DEFAULT);
+
+fn decode(p: *mut c_void) -> libbpf_print_fn_t {
+    if p == DEFAULT {
+        return Some(bpflink_shim_base_print as PrintFn);
+    }
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: every non-null, non-DEFAULT value stored in PRINT came from
+    // `encode` of a `PrintFn`.
+    Some(unsafe { core::mem::transmute::<*mut c_void, PrintFn>(p) })
+}
+
+fn encode(f: libbpf_print_fn_t) -> *mut c_void {
+    match f {
+        None => core::ptr::null_mut(),
+        Some(f) => f as *mut c_void,
+    }
+}
+
+/// The callback in effect, or `None` when printing is disabled.
+pub fn current() -> libbpf_print_fn_t {
+    decode(PRINT.load(Ordering::Relaxed))
+}
+
+/// libbpf's own `libbpf_set_print`, when a libbpf is loaded after us in
+/// the lookup order (preload, or `-lbpflink -lbpf`). RTLD_NEXT only looks
+/// at objects after ours, so this never finds our own function.
+fn next_set_print() -> Option<unsafe extern "C" fn(libbpf_print_fn_t) -> libbpf_print_fn_t> {
+    static NEXT: OnceLock<usize> = OnceLock::new();
+    let addr = *NEXT.get_or_init(|| {
+        // SAFETY: dlsym with a NUL-terminated name; RTLD_NEXT is valid from
+        // inside a shared object or an executable.
+        let p = unsafe { libc::dlsym(libc::RTLD_NEXT, c"libbpf_set_print".as_ptr()) };
+        p as usize
+    });
+    if addr == 0 {
+        return None;
+    }
+    // SAFETY: a non-null `libbpf_set_print` found by dlsym has libbpf's
+    // documented signature `libbpf_print_fn_t (*)(libbpf_print_fn_t)`.
+    Some(unsafe {
+        core::mem::transmute::<usize, unsafe extern "C" fn(libbpf_print_fn_t) -> libbpf_print_fn_t>(
+            addr,
+        )
+    })
+}
+
+/// Installs `f` (or disables printing with `None`) and returns the previous
+/// callback. When another libbpf is loaded in the process, `f` is installed
+/// there too, so its messages reach the same place as ours.
+pub fn set_print(f: libbpf_print_fn_t) -> libbpf_print_fn_t {
+    let old = decode(PRINT.swap(encode(f), Ordering::Relaxed));
+    if let Some(next) = next_set_print() {
+        // SAFETY: libbpf's setter only stores the pointer.
+        unsafe { next(f) };
+    }
+    old
+}
+
+/// Prints through the current callback with libbpf's format string and
+/// arguments; errno is preserved. Arguments must be C-compatible values.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! pr_at {
+    ($level:expr, $fmt:expr $(, $arg:expr)* $(,)?) => {{
+        if let Some(f) = $crate::log::current() {
+            let saved = ::errno::errno();
+            // SAFETY: `$fmt` is a NUL-terminated printf format whose
+            // conversions match the C types of the arguments.
+            unsafe { $crate::log::bpflink_shim_call(Some(f), $level, $fmt.as_ptr() $(, $arg)*) };
+            ::errno::set_errno(saved);
+        }
+    }};
+}
+
+/// `pr_warn`: a warning, prefixed `"libbpf: "` like libbpf's.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! pr_warn {
+    ($fmt:literal $(, $arg:expr)* $(,)?) => {
+        $crate::pr_at!($crate::log::LEVEL_WARN, $crate::log_fmt!($fmt) $(, $arg)*)
+    };
+}
+
+/// `pr_debug`: a debug message, prefixed `"libbpf: "`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! pr_debug {
+    ($fmt:literal $(, $arg:expr)* $(,)?) => {
+        $crate::pr_at!($crate::log::LEVEL_DEBUG, $crate::log_fmt!($fmt) $(, $arg)*)
+    };
+}
+
+/// `"libbpf: " fmt` as a `&'static CStr`, checked at compile time.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! log_fmt {
+    ($fmt:literal) => {
+        const {
+            match ::core::ffi::CStr::from_bytes_with_nul(concat!("libbpf: ", $fmt, "\0").as_bytes())
+            {
+                Ok(s) => s,
+                Err(_) => panic!("log format contains a NUL byte"),
+            }
+        }
+    };
+}

@@ -1,0 +1,207 @@
+//! libbpf's options structs and the one reader that applies libbpf's
+//! forward/backward compatibility rule to all of them.
+//!
+//! Every options struct starts with `size_t sz`, the size the caller was
+//! compiled with. The rule (`OPTS_VALID`, `OPTS_GET`, `OPTS_ZEROED` in
+//! libbpf) is:
+//!
+//! * a NULL pointer means "all defaults";
+//! * `sz < sizeof(size_t)` is refused with `"<type> size (<sz>) is too small"`;
+//! * bytes the caller has beyond the last field this library knows
+//!   (`offsetofend(last_field)`, so struct tail padding counts) must be zero,
+//!   otherwise `"<type> has non-zero extra bytes"`: a newer caller asked for
+//!   something this library cannot do;
+//! * a field that does not fit entirely inside `sz` reads as its default
+//!   (zero): an older caller did not know it.
+//!
+//! [`Opts::read`] copies at most `sizeof(T)` bytes (never more than the
+//! caller's `sz`) and answers these questions from the copy; it never forms
+//! a reference to the caller's struct, which may be smaller than ours.
+
+mod types;
+
+pub use types::*;
+
+use core::ffi::CStr;
+use core::mem::{MaybeUninit, size_of};
+
+use errno::Errno;
+
+/// Largest options struct this library knows, in bytes.
+const MAX_OPTS: usize = 128;
+
+/// An options struct that [`Opts`] can read.
+///
+/// # Safety
+/// The type must be `repr(C)`, start with a `usize` `sz` field, contain only
+/// integers and raw pointers (every bit pattern valid), and be at most
+/// `MAX_OPTS` bytes.
+pub unsafe trait OptsType: Copy {
+    /// libbpf's name of the type, used in the warnings (`"bpf_link_create_opts"`).
+    const NAME: &'static CStr;
+    /// `offsetofend(T, T##__last_field)`.
+    const KNOWN_END: usize;
+    /// The text of `T##__last_field` (for the generated header).
+    const LAST_FIELD: &'static str;
+}
+
+/// A value an options field can hold; [`OptsValue::ZERO`] is its default.
+pub trait OptsValue: Copy {
+    /// The value a field has when the caller's `sz` does not cover it.
+    const ZERO: Self;
+}
+
+macro_rules! zero_is_default {
+    ($($t:ty),*) => { $(impl OptsValue for $t { const ZERO: Self = 0; })* };
+}
+zero_is_default!(u8, u16, u32, u64, i32, i64, usize);
+
+impl<T> OptsValue for *const T {
+    const ZERO: Self = core::ptr::null();
+}
+impl<T> OptsValue for *mut T {
+    const ZERO: Self = core::ptr::null_mut();
+}
+
+/// A validated copy of a caller's options struct.
+#[derive(Clone, Copy)]
+pub struct Opts<T: OptsType> {
+    /// The caller's bytes `[0, min(sz, size_of::<T>()))`, zero beyond.
+    bytes: [u8; MAX_OPTS],
+    /// The same bytes as a `T` (padding not meaningful), for field reads.
+    local: T,
+    /// The caller's `sz`.
+    sz: usize,
+}
+
+/// libbpf's `libbpf_is_mem_zeroed(p, len)`: true when `len <= 0`.
+///
+/// # Safety
+/// When `len > 0`, `p` must be readable up to the first non-zero byte or
+/// `len` bytes, whichever comes first.
+unsafe fn mem_zeroed(p: *const u8, len: isize) -> bool {
+    let mut i = 0isize;
+    while i < len {
+        // SAFETY: within the range the caller vouched for; the loop stops
+        // at the first non-zero byte, exactly like libbpf's.
+        if unsafe { p.offset(i).read() } != 0 {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+impl<T: OptsType> Opts<T> {
+    /// `OPTS_VALID` and a copy: `Ok(None)` for NULL, `Err(EINVAL)` with
+    /// libbpf's warning for a bad `sz` or non-zero extra bytes.
+    ///
+    /// # Safety
+    /// A non-null `p` must point to `sz` readable bytes, `sz` being its
+    /// first `usize` (libbpf's contract; for a huge `sz` whose tail is
+    /// checked, the bytes up to the first non-zero one must be readable).
+    pub unsafe fn read(p: *const T) -> Result<Option<Self>, Errno> {
+        const { assert!(size_of::<T>() <= MAX_OPTS) };
+        if p.is_null() {
+            return Ok(None);
+        }
+        let base = p as *const u8;
+        // SAFETY: every opts struct starts with `size_t sz`; the caller
+        // guarantees at least that much is readable.
+        let sz = unsafe { (base as *const usize).read_unaligned() };
+        if sz < size_of::<usize>() {
+            crate::pr_warn!("%s size (%zu) is too small\n", T::NAME.as_ptr(), sz);
+            return Err(Errno(libc::EINVAL));
+        }
+        let extra = (sz as isize).wrapping_sub(T::KNOWN_END as isize);
+        // SAFETY: when `extra > 0` the caller's struct is `sz` bytes long,
+        // so `[KNOWN_END, sz)` is inside it.
+        if !unsafe { mem_zeroed(base.add(T::KNOWN_END), extra) } {
+            crate::pr_warn!("%s has non-zero extra bytes\n", T::NAME.as_ptr());
+            return Err(Errno(libc::EINVAL));
+        }
+        let n = sz.min(size_of::<T>());
+        let mut bytes = [0u8; MAX_OPTS];
+        // SAFETY: `n <= sz` bytes are readable at `base` and fit in `bytes`.
+        unsafe { core::ptr::copy_nonoverlapping(base, bytes.as_mut_ptr(), n) };
+        let mut local = MaybeUninit::<T>::zeroed();
+        // SAFETY: `n <= size_of::<T>()`; `local` is writable for that many bytes.
+        unsafe { core::ptr::copy_nonoverlapping(base, local.as_mut_ptr() as *mut u8, n) };
+        Ok(Some(Self {
+            bytes,
+            // SAFETY: OptsType guarantees every bit pattern is a valid T.
+            local: unsafe { local.assume_init() },
+            sz,
+        }))
+    }
+
+    /// The caller's `sz`.
+    pub fn sz(&self) -> usize {
+        self.sz
+    }
+
+    /// The copy as a `T`, for [`opts_get!`]. Fields not covered by `sz` are
+    /// zero here, but a field only partly covered is not: read fields
+    /// through [`opts_get!`], which applies `OPTS_HAS`.
+    pub fn local(&self) -> &T {
+        &self.local
+    }
+
+    /// `OPTS_GET(opts, field, 0)` given the field's offset and value.
+    pub fn get<F: OptsValue>(&self, offset: usize, value: F) -> F {
+        if self.sz >= offset + size_of::<F>() {
+            value
+        } else {
+            F::ZERO
+        }
+    }
+
+    /// `OPTS_ZEROED(opts, field)` with `end = offsetofend(T, field)`: every
+    /// caller byte in `[end, sz)` is zero. Bytes past `size_of::<T>()` were
+    /// checked by [`Opts::read`] (or, for `sz >= 2^63`, which libbpf treats
+    /// as negative there, are not read at all).
+    pub fn zeroed_after(&self, end: usize) -> bool {
+        if (self.sz.wrapping_sub(end) as isize) <= 0 {
+            return true;
+        }
+        let stop = self.sz.min(size_of::<T>());
+        end >= stop || self.bytes[end..stop].iter().all(|&b| b == 0)
+    }
+}
+
+/// `OPTS_GET(opts, field, 0)` on an `Option<Opts<T>>`: the field's value if
+/// the caller's `sz` covers all of it, zero (or NULL) otherwise.
+#[macro_export]
+macro_rules! opts_get {
+    ($opts:expr, $T:ty, $($f:ident).+) => {{
+        let o: &::core::option::Option<$crate::opts::Opts<$T>> = &$opts;
+        match o {
+            None => $crate::opts::OptsValue::ZERO,
+            Some(o) => {
+                #[allow(unused_unsafe)]
+                // SAFETY: `local` is a fully initialised plain-old-data copy;
+                // every union member is integers and pointers, valid for any
+                // bit pattern.
+                let v = unsafe { o.local().$($f).+ };
+                o.get(::core::mem::offset_of!($T, $($f).+), v)
+            }
+        }
+    }};
+}
+
+/// `OPTS_ZEROED(opts, field)` on an `Option<Opts<T>>` (NULL opts: true).
+#[macro_export]
+macro_rules! opts_zeroed {
+    ($opts:expr, $T:ty, $($f:ident).+) => {{
+        let o: &::core::option::Option<$crate::opts::Opts<$T>> = &$opts;
+        match o {
+            None => true,
+            Some(o) => {
+                #[allow(unused_unsafe)]
+                // SAFETY: as in `opts_get!`; only the size is used.
+                let size = ::core::mem::size_of_val(unsafe { &o.local().$($f).+ });
+                o.zeroed_after(::core::mem::offset_of!($T, $($f).+) + size)
+            }
+        }
+    }};
+}
