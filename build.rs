@@ -372,6 +372,9 @@ fn add_opts_extras(text: &str, last_fields: &[(String, String)]) -> String {
         if line == "};" {
             if let Some(name) = open.take() {
                 if ZERO_WIDTH_TAIL.contains(&name) {
+                    out.push_str(
+                        "    /** Zero-width member: makes compilers clear the tail padding of compound literals. */\n",
+                    );
                     out.push_str("    size_t :0;\n");
                 }
                 out.push_str("};\n");

@@ -18,3 +18,6 @@ pub mod link;
 pub mod log;
 pub mod opts;
 pub mod sys;
+
+#[cfg(test)]
+mod testutil;

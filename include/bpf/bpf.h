@@ -302,6 +302,7 @@ struct bpf_link_create_opts {
             __u64 expected_revision;
         } cgroup;
     };
+    /** Zero-width member: makes compilers clear the tail padding of compound literals. */
     size_t :0;
 };
 /** The last field of struct bpf_link_create_opts this library knows. */
@@ -354,6 +355,7 @@ struct bpf_get_fd_by_id_opts {
      * BPF token fd; accepted for links but not passed to the kernel.
      */
     __u32 token_fd;
+    /** Zero-width member: makes compilers clear the tail padding of compound literals. */
     size_t :0;
 };
 /** The last field of struct bpf_get_fd_by_id_opts this library knows. */

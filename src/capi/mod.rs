@@ -11,7 +11,11 @@
 //! The call then returns `-ENOTRECOVERABLE` (or NULL) with errno
 //! `ENOTRECOVERABLE`, after one warning line through the print callback.
 
+// The pointer contracts of these functions are libbpf's, documented for C
+// callers in each function's comment (which becomes the C header's).
+#[allow(clippy::missing_safety_doc)]
 pub mod bpf;
+#[allow(clippy::missing_safety_doc)]
 pub mod libbpf;
 
 use core::ffi::c_int;

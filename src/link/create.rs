@@ -405,3 +405,217 @@ pub fn create(
         r => r,
     }
 }
+
+#[cfg(test)]
+// Fields are set after Default on purpose: a struct literal with
+// `..Default::default()` would not keep the zeroed padding libbpf checks.
+#[allow(clippy::field_reassign_with_default)]
+mod tests {
+    //! libbpf's per-attach-type reading of `bpf_link_create_opts`, and the
+    //! attr it produces. No kernel involved.
+
+    use super::*;
+    use crate::opts::{bpf_link_create_opts_relative, bpf_link_create_opts_uprobe_multi};
+    use crate::sys::consts::flags::{BPF_F_AFTER, BPF_F_ID};
+
+    fn parse(o: &C, attach_type: u32) -> Result<CreateOpts, Errno> {
+        // SAFETY: `o` is a full-size struct with `sz` set by Default.
+        unsafe { CreateOpts::from_libbpf(o, attach_type) }
+    }
+
+    /// The attr's bytes, as the kernel would read them.
+    fn attr_bytes(a: &LinkCreateAttr) -> [u8; 64] {
+        // SAFETY: LinkCreateAttr is 64 initialised bytes (repr(C), `new`
+        // zeroes the whole union, no padding outside it).
+        unsafe { core::mem::transmute_copy(a) }
+    }
+
+    fn with_byte(off: usize, b: u8) -> C {
+        let mut o = C::default();
+        // SAFETY: `off` < 80 in every caller; writing one byte of a plain
+        // struct of integers and pointers.
+        unsafe { (&mut o as *mut C as *mut u8).add(off).write(b) };
+        o
+    }
+
+    #[test]
+    fn null_and_default_opts_create_plain_links() {
+        // SAFETY: NULL is allowed.
+        let o = unsafe { CreateOpts::from_libbpf(core::ptr::null(), BPF_XDP) }.unwrap();
+        assert_eq!(o, CreateOpts::default());
+        assert_eq!(
+            parse(&C::default(), BPF_XDP).unwrap(),
+            CreateOpts::default()
+        );
+    }
+
+    #[test]
+    fn target_btf_id_short_cuts_the_switch() {
+        let mut o = C::default();
+        o.target_btf_id = 77;
+        let p = parse(&o, BPF_TCX_INGRESS).unwrap();
+        assert_eq!(p.extra, Extra::TargetBtfId(77));
+        assert_eq!(
+            &attr_bytes(&p.attr(1, 2, BPF_TCX_INGRESS))[16..20],
+            &77u32.to_ne_bytes()
+        );
+        o.iter_info_len = 4;
+        assert_eq!(parse(&o, BPF_TCX_INGRESS), Err(EINVAL));
+        let mut o = C::default();
+        o.target_btf_id = 77;
+        o.u.tcx.relative_fd = 1;
+        assert_eq!(parse(&o, BPF_TCX_INGRESS), Err(EINVAL));
+    }
+
+    #[test]
+    fn iter_reads_info_without_a_zero_check() {
+        let mut info = crate::opts::bpf_iter_link_info { raw: [0; 2] };
+        let mut o = C::default();
+        o.iter_info = &mut info;
+        o.iter_info_len = 16;
+        let p = parse(&o, BPF_TRACE_ITER).unwrap();
+        let a = attr_bytes(&p.attr(3, 0, BPF_TRACE_ITER));
+        assert_eq!(&a[16..24], &(o.iter_info as usize as u64).to_ne_bytes());
+        assert_eq!(&a[24..28], &16u32.to_ne_bytes());
+        // iter_info_len with anything in the union is refused.
+        o.u.perf_event.bpf_cookie = 1;
+        assert_eq!(parse(&o, BPF_TRACE_ITER), Err(EINVAL));
+    }
+
+    #[test]
+    fn each_branch_refuses_bytes_after_its_member() {
+        let cases: &[(u32, usize)] = &[
+            (BPF_PERF_EVENT, 40),
+            (BPF_TRACE_KPROBE_MULTI, 64),
+            (BPF_TRACE_UPROBE_SESSION, 76),
+            (BPF_TRACE_RAW_TP, 40),
+            (BPF_TRACE_FSESSION, 40),
+            (BPF_LSM_MAC, 40),
+            (BPF_NETFILTER, 48),
+            (BPF_TCX_EGRESS, 48),
+            (BPF_NETKIT_PEER, 48),
+            (BPF_CGROUP_SYSCTL, 48),
+            (BPF_LSM_CGROUP, 48),
+            (BPF_XDP, 16),
+            (BPF_SK_LOOKUP, 16),
+            (1000, 16),
+        ];
+        for &(t, end) in cases {
+            assert!(parse(&with_byte(end - 1, 0), t).is_ok(), "type {t}");
+            if end < 76 {
+                assert_eq!(
+                    parse(&with_byte(end, 1), t),
+                    Err(EINVAL),
+                    "type {t} byte {end}"
+                );
+            }
+            assert_eq!(
+                parse(&with_byte(75, 1), t).is_err(),
+                end <= 75,
+                "type {t} byte 75"
+            );
+        }
+    }
+
+    #[test]
+    fn typed_branches_ignore_a_stale_iter_info_but_the_default_does_not() {
+        let o = with_byte(16, 0xaa); // iter_info low byte, iter_info_len 0
+        assert!(parse(&o, BPF_TCX_INGRESS).is_ok());
+        assert!(!parse(&o, BPF_TCX_INGRESS).unwrap().raw_tp_fallback);
+        assert_eq!(parse(&o, BPF_XDP), Err(EINVAL));
+        // Padding after `flags` is checked by the default branch only.
+        assert!(parse(&with_byte(12, 1), BPF_NETFILTER).is_ok());
+        assert_eq!(parse(&with_byte(12, 1), BPF_XDP), Err(EINVAL));
+    }
+
+    #[test]
+    fn relative_fd_and_id_are_exclusive_and_id_adds_bpf_f_id() {
+        for t in [BPF_TCX_INGRESS, BPF_NETKIT_PRIMARY, BPF_CGROUP_INET_INGRESS] {
+            let mut o = C::default();
+            o.flags = BPF_F_AFTER;
+            o.u.cgroup = bpf_link_create_opts_relative {
+                relative_fd: 0,
+                relative_id: 42,
+                expected_revision: 9,
+            };
+            let p = parse(&o, t).unwrap();
+            let a = p.attr(5, 6, t);
+            assert_eq!(a.flags, BPF_F_AFTER | BPF_F_ID);
+            let b = attr_bytes(&a);
+            assert_eq!(&b[16..20], &42u32.to_ne_bytes());
+            assert_eq!(&b[24..32], &9u64.to_ne_bytes());
+            o.u.cgroup.relative_fd = 3;
+            assert_eq!(parse(&o, t), Err(EINVAL));
+            o.u.cgroup.relative_id = 0;
+            let a = parse(&o, t).unwrap().attr(5, 6, t);
+            assert_eq!(a.flags, BPF_F_AFTER);
+            assert_eq!(&attr_bytes(&a)[16..20], &3u32.to_ne_bytes());
+        }
+    }
+
+    #[test]
+    fn uprobe_multi_fields_land_in_uapi_order() {
+        let mut o = C::default();
+        o.u.uprobe_multi = bpf_link_create_opts_uprobe_multi {
+            flags: 1,
+            cnt: 2,
+            path: 0x1000 as *const _,
+            offsets: 0x2000 as *const _,
+            ref_ctr_offsets: 0x3000 as *const _,
+            cookies: 0x4000 as *const _,
+            pid: 99,
+        };
+        let a = attr_bytes(&parse(&o, BPF_TRACE_UPROBE_MULTI).unwrap().attr(1, 0, 48));
+        assert_eq!(&a[16..24], &0x1000u64.to_ne_bytes());
+        assert_eq!(&a[24..32], &0x2000u64.to_ne_bytes());
+        assert_eq!(&a[32..40], &0x3000u64.to_ne_bytes());
+        assert_eq!(&a[40..48], &0x4000u64.to_ne_bytes());
+        assert_eq!(&a[48..52], &2u32.to_ne_bytes());
+        assert_eq!(&a[52..56], &1u32.to_ne_bytes());
+        assert_eq!(&a[56..60], &99u32.to_ne_bytes());
+    }
+
+    #[test]
+    fn tracing_cookie_sits_after_the_overlaid_btf_id() {
+        let mut o = C::default();
+        o.u.tracing.cookie = 0x55;
+        let p = parse(&o, BPF_TRACE_FENTRY).unwrap();
+        let a = attr_bytes(&p.attr(1, 0, BPF_TRACE_FENTRY));
+        assert_eq!(&a[16..24], &[0; 8]);
+        assert_eq!(&a[24..32], &0x55u64.to_ne_bytes());
+        assert!(!p.raw_tp_fallback);
+        assert!(
+            parse(&C::default(), BPF_TRACE_FENTRY)
+                .unwrap()
+                .raw_tp_fallback
+        );
+    }
+
+    #[test]
+    fn netfilter_and_perf_event_fields() {
+        let mut o = C::default();
+        o.u.netfilter.pf = 2;
+        o.u.netfilter.hooknum = 1;
+        o.u.netfilter.priority = -128;
+        o.u.netfilter.flags = 1;
+        let p = parse(&o, BPF_NETFILTER).unwrap();
+        assert_eq!(
+            p.extra,
+            Extra::Netfilter {
+                pf: 2,
+                hooknum: 1,
+                priority: -128,
+                flags: 1
+            }
+        );
+        let mut o = C::default();
+        o.u.perf_event.bpf_cookie = u64::MAX;
+        let p = parse(&o, BPF_PERF_EVENT).unwrap();
+        assert_eq!(
+            p.extra,
+            Extra::PerfEvent {
+                bpf_cookie: u64::MAX
+            }
+        );
+    }
+}

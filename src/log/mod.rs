@@ -47,29 +47,20 @@ mod shim;
 use shim::bpflink_shim_base_print;
 pub use shim::bpflink_shim_call;
 
-/// Marks "the default printer is installed". A real function never sits at
-/// address 1; the null pointer means "printing disabled", as in libbpf.
-const DEFAULT: *mut c_void = 1 as *mut c_void;
-
-static PRINT: AtomicPtr<c_void> = AtomicPtr::new(DEFAULT);
+/// The callback in effect, as a raw pointer; null disables printing.
+static PRINT: AtomicPtr<c_void> = AtomicPtr::new(bpflink_shim_base_print as *mut c_void);
 
 fn decode(p: *mut c_void) -> libbpf_print_fn_t {
-    if p == DEFAULT {
-        return Some(bpflink_shim_base_print as PrintFn);
-    }
     if p.is_null() {
         return None;
     }
-    // SAFETY: every non-null, non-DEFAULT value stored in PRINT came from
-    // `encode` of a `PrintFn`.
+    // SAFETY: every non-null value stored in PRINT is a `PrintFn`: the
+    // initial one, or one stored by `encode`.
     Some(unsafe { core::mem::transmute::<*mut c_void, PrintFn>(p) })
 }
 
 fn encode(f: libbpf_print_fn_t) -> *mut c_void {
-    match f {
-        None => core::ptr::null_mut(),
-        Some(f) => f as *mut c_void,
-    }
+    f.map_or(core::ptr::null_mut(), |f| f as *mut c_void)
 }
 
 /// The callback in effect, or `None` when printing is disabled.

@@ -205,3 +205,161 @@ macro_rules! opts_zeroed {
         }
     }};
 }
+
+#[cfg(test)]
+mod tests {
+    //! The compatibility rule, on byte buffers standing in for callers
+    //! compiled against older and newer headers. No kernel involved.
+
+    use super::*;
+    use crate::testutil::capture_warnings;
+    use core::mem::offset_of;
+
+    type C = bpf_link_create_opts;
+
+    /// A caller's struct of `len` bytes whose first word is `sz`.
+    fn caller(len: usize, sz: usize) -> Vec<u64> {
+        let mut v = vec![0u64; len.div_ceil(8).max(1)];
+        v[0] = sz as u64;
+        v
+    }
+
+    fn set_byte(v: &mut [u64], off: usize, b: u8) {
+        let mut word = v[off / 8].to_ne_bytes();
+        word[off % 8] = b;
+        v[off / 8] = u64::from_ne_bytes(word);
+    }
+
+    fn read<T: OptsType>(v: &[u64]) -> (Result<Option<Opts<T>>, Errno>, Vec<String>) {
+        // SAFETY: `v` holds at least the caller's `sz` bytes in every test.
+        capture_warnings(|| unsafe { Opts::<T>::read(v.as_ptr() as *const T) })
+    }
+
+    #[test]
+    fn null_means_defaults() {
+        // SAFETY: NULL is always allowed.
+        let o = unsafe { Opts::<C>::read(core::ptr::null()) }.unwrap();
+        assert!(o.is_none());
+        let flags: u32 = opts_get!(o, C, flags);
+        assert_eq!(flags, 0);
+        assert!(opts_zeroed!(o, C, sz));
+    }
+
+    #[test]
+    fn too_small_sizes_are_refused_with_libbpfs_text() {
+        for sz in 0..size_of::<usize>() {
+            let (r, msgs) = read::<C>(&caller(16, sz));
+            assert_eq!(r.err(), Some(Errno(libc::EINVAL)), "sz {sz}");
+            assert_eq!(
+                msgs,
+                [format!(
+                    "libbpf: bpf_link_create_opts size ({sz}) is too small\n"
+                )]
+            );
+        }
+        let (r, msgs) = read::<bpf_link_update_opts>(&caller(8, 1));
+        assert!(r.is_err());
+        assert_eq!(
+            msgs,
+            ["libbpf: bpf_link_update_opts size (1) is too small\n"]
+        );
+    }
+
+    #[test]
+    fn older_callers_read_missing_fields_as_zero() {
+        // An old caller (sz = 16, up to `flags`) with garbage after its end.
+        let mut v = caller(80, 16);
+        set_byte(&mut v, 8, 7); // flags = 7
+        set_byte(&mut v, 24, 9); // iter_info_len, beyond sz
+        let (r, msgs) = read::<C>(&v);
+        let o = r.unwrap();
+        assert!(msgs.is_empty());
+        assert_eq!(opts_get!(o, C, flags), 7u32);
+        assert_eq!(opts_get!(o, C, iter_info_len), 0u32);
+        assert!(opts_zeroed!(o, C, flags));
+    }
+
+    #[test]
+    fn a_field_partly_inside_sz_reads_as_zero() {
+        // sz = 44 covers the first half of tcx.expected_revision (40..48).
+        let mut v = caller(80, 44);
+        set_byte(&mut v, 40, 5);
+        let (r, _) = read::<C>(&v);
+        let o = r.unwrap();
+        let rev: u64 = opts_get!(o, C, u.tcx.expected_revision);
+        assert_eq!(rev, 0);
+        // ...but its bytes still count as non-zero for OPTS_ZEROED.
+        assert!(!opts_zeroed!(o, C, u.tcx.relative_id));
+        let mut v = caller(80, 48);
+        set_byte(&mut v, 40, 5);
+        let o = read::<C>(&v).0.unwrap();
+        assert_eq!(opts_get!(o, C, u.tcx.expected_revision), 5u64);
+    }
+
+    #[test]
+    fn newer_callers_must_leave_unknown_bytes_zero() {
+        // Known end of bpf_link_create_opts is 76 (uprobe_multi.pid); the
+        // tail padding 76..80 and anything a newer header adds must be zero.
+        for sz in [80usize, 96, 200, 4096] {
+            let v = caller(sz, sz);
+            assert!(read::<C>(&v).0.is_ok(), "zero tail, sz {sz}");
+            for pos in [76, 79, 80, sz - 1] {
+                if pos >= sz {
+                    continue;
+                }
+                let mut v = caller(sz, sz);
+                set_byte(&mut v, pos, 1);
+                let (r, msgs) = read::<C>(&v);
+                assert_eq!(r.err(), Some(Errno(libc::EINVAL)), "sz {sz} pos {pos}");
+                assert_eq!(
+                    msgs,
+                    ["libbpf: bpf_link_create_opts has non-zero extra bytes\n"]
+                );
+            }
+        }
+        // bpf_link_update_opts: 4 bytes of tail padding (20..24) count.
+        let mut v = caller(24, 24);
+        set_byte(&mut v, 20, 1);
+        let (r, msgs) = read::<bpf_link_update_opts>(&v);
+        assert!(r.is_err());
+        assert_eq!(
+            msgs,
+            ["libbpf: bpf_link_update_opts has non-zero extra bytes\n"]
+        );
+    }
+
+    #[test]
+    fn sizes_libbpf_sees_as_negative_skip_the_tail_check() {
+        // libbpf computes (ssize_t)sz - known_end: SIZE_MAX is -1, so no
+        // byte past the struct is read and every field is "present".
+        let mut v = caller(80, usize::MAX);
+        set_byte(&mut v, 8, 3);
+        let (r, msgs) = read::<C>(&v);
+        let o = r.unwrap();
+        assert!(msgs.is_empty());
+        assert_eq!(opts_get!(o, C, flags), 3u32);
+        assert_eq!(o.unwrap().sz(), usize::MAX);
+    }
+
+    #[test]
+    fn zeroed_after_checks_from_the_field_end_to_sz() {
+        let mut v = caller(80, 80);
+        set_byte(&mut v, 12, 1); // padding after flags
+        let o = read::<C>(&v).0.unwrap();
+        assert!(!opts_zeroed!(o, C, flags)); // default branch refuses
+        assert!(opts_zeroed!(o, C, target_btf_id)); // union is clean
+        assert!(!opts_zeroed!(o, C, sz)); // no raw_tp fallback
+        // A field end past sz: libbpf's negative length means "zeroed".
+        let o = read::<C>(&caller(16, 16)).0.unwrap();
+        assert!(opts_zeroed!(o, C, u.uprobe_multi));
+    }
+
+    #[test]
+    fn known_ends_match_libbpf_1_7_0() {
+        assert_eq!(C::KNOWN_END, offset_of!(C, u.uprobe_multi.pid) + 4);
+        assert_eq!(C::KNOWN_END, 76);
+        assert_eq!(bpf_link_update_opts::KNOWN_END, 20);
+        assert_eq!(bpf_get_fd_by_id_opts::KNOWN_END, 16);
+        assert_eq!(C::LAST_FIELD, "uprobe_multi.pid");
+    }
+}

@@ -170,7 +170,7 @@ pub struct bpf_link_create_opts {
 
 /// Options for bpf_link_update().
 #[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct bpf_link_update_opts {
     /// Size of this struct as the caller was compiled with it; set it to
     /// sizeof(struct bpf_link_update_opts).
@@ -189,7 +189,7 @@ pub struct bpf_link_update_opts {
 /// Options for bpf_link_get_fd_by_id_opts() and its program, map and BTF
 /// siblings.
 #[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct bpf_get_fd_by_id_opts {
     /// Size of this struct as the caller was compiled with it; set it to
     /// sizeof(struct bpf_get_fd_by_id_opts).
@@ -202,24 +202,34 @@ pub struct bpf_get_fd_by_id_opts {
 }
 
 impl Default for bpf_link_create_opts {
+    /// All bytes zero (padding included, as `LIBBPF_OPTS` does) and `sz`
+    /// set to this struct's size.
+    fn default() -> Self {
+        // SAFETY: integers and raw pointers only: all-zero is a valid value,
+        // and zeroed() also clears the padding libbpf checks.
+        let mut o: Self = unsafe { core::mem::zeroed() };
+        o.sz = size_of::<Self>();
+        o
+    }
+}
+
+impl Default for bpf_link_update_opts {
+    /// All bytes zero (tail padding included) and `sz` set.
+    fn default() -> Self {
+        // SAFETY: integers only: all-zero is valid and clears the padding.
+        let mut o: Self = unsafe { core::mem::zeroed() };
+        o.sz = size_of::<Self>();
+        o
+    }
+}
+
+impl Default for bpf_get_fd_by_id_opts {
+    /// All bytes zero and `sz` set.
     fn default() -> Self {
         Self {
             sz: size_of::<Self>(),
-            flags: 0,
-            iter_info: core::ptr::null_mut(),
-            iter_info_len: 0,
-            target_btf_id: 0,
-            u: bpf_link_create_opts_union {
-                uprobe_multi: bpf_link_create_opts_uprobe_multi {
-                    flags: 0,
-                    cnt: 0,
-                    path: core::ptr::null(),
-                    offsets: core::ptr::null(),
-                    ref_ctr_offsets: core::ptr::null(),
-                    cookies: core::ptr::null(),
-                    pid: 0,
-                },
-            },
+            open_flags: 0,
+            token_fd: 0,
         }
     }
 }
