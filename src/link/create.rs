@@ -80,12 +80,14 @@ pub struct CreateOpts {
     pub flags: u32,
     /// The attach-type specific part.
     pub extra: Extra,
-    /// When the kernel refuses with `EINVAL`, `target_fd` is 0 and nothing
-    /// else was asked, retry raw_tp / fentry / fexit / fmod_ret / LSM
-    /// attach types with `BPF_RAW_TRACEPOINT_OPEN` (kernels older than 5.x
-    /// could not create those links with `BPF_LINK_CREATE`). libbpf does
-    /// this only when every options byte after `sz` is zero; this crate
-    /// also requires `flags == 0` and no extra option but a zero cookie.
+    /// When the kernel refuses with `EINVAL`, `target_fd` is 0 and the
+    /// first word of the attach-type part is 0, retry raw_tp / fentry /
+    /// fexit / fmod_ret / LSM attach types with `BPF_RAW_TRACEPOINT_OPEN`
+    /// (kernels before 5.x could not create those links with
+    /// `BPF_LINK_CREATE`). That command takes neither flags nor a cookie:
+    /// set this only with otherwise empty options. [`CreateOpts::from_libbpf`]
+    /// sets it exactly when libbpf would: when every options byte after `sz`
+    /// is zero (or libbpf's length arithmetic makes it think so).
     pub raw_tp_fallback: bool,
 }
 
@@ -287,6 +289,7 @@ impl CreateOpts {
                 a.u.iter = LinkCreateIter {
                     iter_info: info,
                     iter_info_len: info_len,
+                    _pad: 0,
                 }
             }
             Extra::PerfEvent { bpf_cookie } => a.u.perf_event = LinkCreatePerfEvent { bpf_cookie },
@@ -322,11 +325,13 @@ impl CreateOpts {
                     cnt,
                     flags,
                     pid,
+                    _pad: 0,
                 }
             }
             Extra::Tracing { cookie } => {
                 a.u.tracing = LinkCreateTracing {
                     target_btf_id: 0,
+                    _pad: 0,
                     cookie,
                 }
             }
@@ -357,6 +362,7 @@ impl CreateOpts {
                 };
                 a.u.relative = LinkCreateRelative {
                     relative_fd_or_id: slot,
+                    _pad: 0,
                     expected_revision,
                 };
             }
@@ -384,8 +390,6 @@ pub fn create(
     match sys::link_create(&attr) {
         Err(e) if e == EINVAL => {
             let fallback = opts.raw_tp_fallback
-                && opts.flags == 0
-                && matches!(opts.extra, Extra::None | Extra::Tracing { cookie: 0 })
                 && attr.target_fd == 0
                 && attr.tail_first_u32() == 0
                 && matches!(

@@ -4,6 +4,11 @@
 //! `sizeof(union bpf_attr)`; the kernel then treats every byte it knows beyond
 //! that size as zero. Each struct here is that member, laid out as the uapi
 //! header lays it out, and its size is asserted at compile time.
+//!
+//! Holes are explicit `_pad` fields: a Rust struct literal leaves implicit
+//! padding undefined, and those bytes would reach the kernel (stale stack
+//! bytes, or a field a newer kernel reads). `no_holes!` checks that every
+//! struct's size is the sum of its fields.
 
 use core::mem::{offset_of, size_of};
 
@@ -54,6 +59,7 @@ pub union LinkCreateUnion {
 pub struct LinkCreateIter {
     pub iter_info: u64,
     pub iter_info_len: u32,
+    pub _pad: u32,
 }
 
 /// `link_create.perf_event`.
@@ -79,6 +85,7 @@ pub struct LinkCreateKprobeMulti {
 #[derive(Clone, Copy)]
 pub struct LinkCreateTracing {
     pub target_btf_id: u32,
+    pub _pad: u32,
     pub cookie: u64,
 }
 
@@ -98,6 +105,7 @@ pub struct LinkCreateNetfilter {
 #[derive(Clone, Copy)]
 pub struct LinkCreateRelative {
     pub relative_fd_or_id: u32,
+    pub _pad: u32,
     pub expected_revision: u64,
 }
 
@@ -112,6 +120,8 @@ pub struct LinkCreateUprobeMulti {
     pub cnt: u32,
     pub flags: u32,
     pub pid: u32,
+    /// `path_fd` in newer uapi headers; libbpf v1.7.0 leaves it zero.
+    pub _pad: u32,
 }
 
 impl LinkCreateAttr {
@@ -198,6 +208,7 @@ pub struct ObjAttr {
 pub struct RawTracepointAttr {
     pub name: u64,
     pub prog_fd: u32,
+    pub _pad: u32,
     pub cookie: u64,
 }
 
@@ -208,11 +219,39 @@ pub struct IterCreateAttr {
     pub flags: u32,
 }
 
+/// Asserts at compile time that a struct has no implicit padding.
+macro_rules! no_holes {
+    ($($t:ty { $($f:ident: $ft:ty),* })*) => {
+        const _: () = { $(assert!(size_of::<$t>() == 0 $(+ size_of::<$ft>())*);)* };
+    };
+}
+
+no_holes! {
+    LinkCreateAttr { prog_fd: u32, target_fd: u32, attach_type: u32, flags: u32, u: [u64; 6] }
+    LinkCreateIter { iter_info: u64, iter_info_len: u32, _pad: u32 }
+    LinkCreatePerfEvent { bpf_cookie: u64 }
+    LinkCreateKprobeMulti { flags: u32, cnt: u32, syms: u64, addrs: u64, cookies: u64 }
+    LinkCreateTracing { target_btf_id: u32, _pad: u32, cookie: u64 }
+    LinkCreateNetfilter { pf: u32, hooknum: u32, priority: i32, flags: u32 }
+    LinkCreateRelative { relative_fd_or_id: u32, _pad: u32, expected_revision: u64 }
+    LinkCreateUprobeMulti { path: u64, offsets: u64, ref_ctr_offsets: u64, cookies: u64,
+                            cnt: u32, flags: u32, pid: u32, _pad: u32 }
+    LinkDetachAttr { link_fd: u32 }
+    LinkUpdateAttr { link_fd: u32, new_prog_fd: u32, flags: u32, old_prog_fd: u32 }
+    GetNextIdAttr { start_id: u32, next_id: u32, open_flags: u32 }
+    GetFdByIdAttr { link_id: u32, next_id: u32, open_flags: u32 }
+    InfoAttr { bpf_fd: u32, info_len: u32, info: u64 }
+    ObjAttr { pathname: u64, bpf_fd: u32, file_flags: u32, path_fd: i32 }
+    RawTracepointAttr { name: u64, prog_fd: u32, _pad: u32, cookie: u64 }
+    IterCreateAttr { link_fd: u32, flags: u32 }
+}
+
 // The sizes libbpf v1.7.0 passes for each command, and the uapi offsets.
 const _: () = {
     assert!(size_of::<LinkCreateAttr>() == 64);
     assert!(offset_of!(LinkCreateAttr, u) == 16);
     assert!(offset_of!(LinkCreateTracing, cookie) == 8);
+    assert!(size_of::<LinkCreateUnion>() == 48);
     assert!(offset_of!(LinkCreateRelative, expected_revision) == 8);
     assert!(offset_of!(LinkCreateIter, iter_info_len) == 8);
     assert!(offset_of!(LinkCreateKprobeMulti, cookies) == 24);

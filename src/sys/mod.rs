@@ -150,6 +150,7 @@ pub fn raw_tracepoint_open(prog_fd: RawFd, name: u64, cookie: u64) -> Result<Own
     let mut a = RawTracepointAttr {
         name,
         prog_fd: prog_fd as u32,
+        _pad: 0,
         cookie,
     };
     // SAFETY: RawTracepointAttr is the 24-byte raw_tracepoint member; the
