@@ -76,18 +76,102 @@ $(B)/tests-c/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(
 test: setup lib
 	$(CARGO) test --release --quiet
 	$(MAKE) --no-print-directory test-c
+	$(MAKE) --no-print-directory docs
+	@echo "make test: all passed"
 
 test-rust: lib
 	$(CARGO) test --release
 
 test-c: $(TEST_BINS)
-	tests-c/run.sh $(TEST_BINS)
+	tests-c/run.sh $(TEST_BINS) $(XTESTS)
 
-demo: setup lib
-	@echo "make demo: examples not written yet"
+# --- differential suite and ABI checks ---------------------------------------
+# Run by test-c (through run.sh, as TAP) after the functional tests:
+#   diff_link          bpflink vs the reference libbpf v1.7.0, dlopen()ed side
+#                      by side; compares answers, errno, messages and the bpf(2)
+#                      calls themselves (tests-c/diff_*.c; diff.h explains).
+#                      Built against the *reference* headers, linked to neither
+#                      library, -rdynamic so that its syscall() is the one both
+#                      libraries call.
+#   abi_layout         opts struct layouts and *__last_field, ours vs libbpf's
+#                      headers (one X-macro field list, two TUs).
+#   check_headers.sh   our headers alone and mixed with libbpf's, gcc/g++/clang,
+#                      libbpf's prototypes redeclared, LIBBPF_OPTS & co.
+#   check_symbols.sh   exported symbols, version nodes, soname vs the reference.
+#   make test-diff     the differential suite alone
+#   make test-abi      the three ABI checks alone
+REF_INC    := $(REF)/include
+DIFF_SRCS  := $(wildcard tests-c/diff_*.c)
+DIFF_BIN   := $(B)/tests-c/diff_link
+ABI_BIN    := $(B)/tests-c/abi_layout
+ABI_SCRIPTS:= tests-c/check_headers.sh tests-c/check_symbols.sh
+XTESTS      = $(DIFF_BIN) $(ABI_BIN) $(ABI_SCRIPTS)
+CFLAGS_X   := -O2 -g -Wall -Wextra -Werror -Itests-c
+
+test-c: $(DIFF_BIN) $(ABI_BIN)
+
+$(DIFF_BIN): $(DIFF_SRCS) tests-c/diff.h $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) \
+	    -DOURS_SO='"$(abspath $(B))/$(SONAME)"' -DREF_SO='"$(abspath $(REF_SO))"' \
+	    -rdynamic -o $@ $(DIFF_SRCS) -ldl
+
+# The same field list compiled once against each header set.
+$(B)/tests-c/abi_ours.o: tests-c/abi_table.c tests-c/abi_fields.h tests-c/abi.h $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -Iinclude -I$(UAPI) -DABI_SIDE=abi_ours -c -o $@ $<
+$(B)/tests-c/abi_ref.o: tests-c/abi_table.c tests-c/abi_fields.h tests-c/abi.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) -DABI_SIDE=abi_ref -c -o $@ $<
+$(ABI_BIN): tests-c/abi_layout.c tests-c/abi.h tests-c/tap.h $(B)/tests-c/abi_ours.o $(B)/tests-c/abi_ref.o
+	$(CC) $(CFLAGS_X) -o $@ $< $(B)/tests-c/abi_ours.o $(B)/tests-c/abi_ref.o
+
+test-diff: setup lib $(DIFF_BIN)
+	tests-c/run.sh $(DIFF_BIN)
+
+test-abi: setup lib $(ABI_BIN)
+	tests-c/run.sh $(ABI_BIN) $(ABI_SCRIPTS)
+
+.PHONY: test-diff test-abi
+
+# --- libbpf_set_print beside a real libbpf, and the installed library ---------
+#   print_forward_linked   linked -lbpflink before the reference libbpf
+#   print_forward_preload  linked to the reference libbpf only, run with
+#                          LD_PRELOAD=libbpflink.so.1 (a two-line wrapper)
+#   check_install.sh       make install into a temporary DESTDIR, then build
+#                          and run a program through pkg-config
+PF_DEPS   := tests-c/print_forward.c tests-c/print_common.h tests-c/tap.h $(HEADERS) $(SO)
+PF_BINS   := $(B)/tests-c/print_forward_linked $(B)/tests-c/print_forward_preload
+XTESTS    += $(PF_BINS) tests-c/check_install.sh
+
+test-c: $(PF_BINS)
+
+$(B)/tests-c/print_forward_linked: $(PF_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_T) -o $@ $< -L$(B) -lbpflink -L$(REF)/lib -l:libbpf.so.1.7.0 \
+	    -Wl,-rpath,$(abspath $(B)):$(abspath $(REF)/lib) -ldl
+
+$(B)/tests-c/print_forward_preload.bin: $(PF_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_T) -o $@ $< -L$(REF)/lib -l:libbpf.so.1.7.0 -Wl,-rpath,$(abspath $(REF)/lib) -ldl
+
+$(B)/tests-c/print_forward_preload: $(B)/tests-c/print_forward_preload.bin
+	printf '#!/bin/sh\nLD_PRELOAD=%s exec %s "$$@"\n' '$(abspath $(SO))' '$(abspath $<)' > $@
+	chmod +x $@
+
+# The main job: build everything, then run the example in examples/.
+demo: setup lib $(B)/examples/cgroup_link
+	$(B)/examples/cgroup_link
+
+$(B)/examples/%: examples/%.c $(HEADERS) $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -Iinclude -I$(UAPI) -o $@ $< -L$(B) -lbpflink \
+	    -Wl,-rpath,$(abspath $(B))
 
 docs: $(HEADERS)
+	@mkdir -p $(B)
 	doxygen docs/Doxyfile
+	@echo "docs: build/docs/html/index.html (no warnings)"
 
 install: lib
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/bpf $(DESTDIR)$(LIBDIR)/pkgconfig

@@ -18,6 +18,8 @@ for t in "$@"; do
     else
         echo "ok   $name: $p cases"
     fi
+    # Totals a binary wants shown (the differential suite's case count).
+    grep '^# summary: ' <<<"$out" | sed 's/^# summary: /     /'
 done
 echo "C tests: $pass passed, $fail failed, $skip skipped, $# binaries"
 if [ "$(id -u)" = 0 ] && [ $skip -ne 0 ]; then

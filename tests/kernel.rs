@@ -146,7 +146,10 @@ fn kernel_errors_come_back_as_errno() {
     assert_eq!(link::info(-1).unwrap_err().0, libc::EBADFD);
     // Start ids from INT_MAX up are refused; the end of the list is ENOENT.
     assert_eq!(link::next_id(u32::MAX).unwrap_err().0, libc::EINVAL);
-    assert_eq!(link::next_id(i32::MAX as u32 - 1).unwrap_err().0, libc::ENOENT);
+    assert_eq!(
+        link::next_id(i32::MAX as u32 - 1).unwrap_err().0,
+        libc::ENOENT
+    );
     assert_eq!(
         link::create(-1, -1, BPF_CGROUP_INET_INGRESS, &CreateOpts::default())
             .unwrap_err()

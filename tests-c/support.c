@@ -1,0 +1,971 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Fixtures for the C kernel tests; see support.h for the contract of each
+ * helper. Nothing here goes through the library under test except
+ * sup_link_info(), so the fixtures can be used to cross-check it.
+ */
+#define _GNU_SOURCE
+#include "support.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <linux/btf.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/perf_event.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#define CGROUP_ROOT "/sys/fs/cgroup/unified"
+#define BPFTOOL "/usr/sbin/bpftool"
+
+static inline __u64 ptr_u64(const void *p)
+{
+	return (__u64)(unsigned long)p;
+}
+
+/* Returns -errno of the last failure, keeping errno as it is. */
+static inline int neg_errno(void)
+{
+	return errno ? -errno : -EIO;
+}
+
+/* ------------------------------------------------------------------------
+ * Leftover registry and cleanup at exit
+ *
+ * Cgroup directories and bpffs mount points are recorded when created and
+ * forgotten when the test releases them. Whatever is still recorded when
+ * the process ends (normal exit, or a fatal signal) is removed then. Only
+ * the process that created an entry removes it: forked children inherit
+ * the table and the atexit handler, and must not touch the parent's
+ * fixtures.
+ */
+#define MAX_LEFTOVERS 16
+
+enum leftover_kind { LEFTOVER_FREE, LEFTOVER_CGROUP, LEFTOVER_BPFFS };
+
+static pid_t owner_pid;
+static struct {
+	enum leftover_kind kind;
+	char path[128];
+} leftovers[MAX_LEFTOVERS];
+
+static void install_cleanup(void);
+
+static void remember(enum leftover_kind kind, const char *path)
+{
+	int i;
+
+	install_cleanup();
+	for (i = 0; i < MAX_LEFTOVERS; i++) {
+		if (leftovers[i].kind == LEFTOVER_FREE) {
+			snprintf(leftovers[i].path, sizeof(leftovers[i].path), "%s", path);
+			leftovers[i].kind = kind;
+			return;
+		}
+	}
+	printf("# support: too many fixtures to track, %s is not\n", path);
+}
+
+static void forget(const char *path)
+{
+	int i;
+
+	for (i = 0; i < MAX_LEFTOVERS; i++)
+		if (leftovers[i].kind != LEFTOVER_FREE && !strcmp(leftovers[i].path, path))
+			leftovers[i].kind = LEFTOVER_FREE;
+}
+
+/* Only async-signal-safe calls here: it also runs from signal handlers. */
+static void cleanup_leftovers(void)
+{
+	int i;
+
+	if (getpid() != owner_pid)
+		return;
+	for (i = 0; i < MAX_LEFTOVERS; i++) {
+		if (leftovers[i].kind == LEFTOVER_BPFFS) {
+			umount2(leftovers[i].path, MNT_DETACH);
+			rmdir(leftovers[i].path);
+		} else if (leftovers[i].kind == LEFTOVER_CGROUP) {
+			rmdir(leftovers[i].path);
+		}
+		leftovers[i].kind = LEFTOVER_FREE;
+	}
+}
+
+static void on_fatal_signal(int sig)
+{
+	cleanup_leftovers();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_cleanup(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGBUS, SIGABRT, SIGFPE,
+				   SIGILL };
+	size_t i;
+
+	if (owner_pid)
+		return;
+	owner_pid = getpid();
+	atexit(cleanup_leftovers);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], on_fatal_signal);
+	/* A dying child end of a pipe must not kill the test. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* ------------------------------------------------------------------------
+ * Raw bpf(2)
+ */
+
+long sup_bpf(int cmd, union bpf_attr *attr, unsigned int size)
+{
+	return syscall(__NR_bpf, cmd, attr, size);
+}
+
+static int prog_load(enum bpf_prog_type type, enum bpf_attach_type eat, __u32 attach_btf_id,
+		     int retval, bool verbose)
+{
+	/* r0 = retval; exit */
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = retval },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	static char log[64 * 1024];
+	union bpf_attr attr;
+	int fd, err;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = type;
+	attr.expected_attach_type = eat;
+	attr.attach_btf_id = attach_btf_id;
+	attr.insns = ptr_u64(insns);
+	attr.insn_cnt = 2;
+	attr.license = ptr_u64("GPL");
+	snprintf(attr.prog_name, sizeof(attr.prog_name), "bpflink_test");
+	fd = sup_bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (fd >= 0)
+		return fd;
+	err = errno;
+	if (verbose) {
+		/* Again with the verifier log, only to explain the failure. */
+		log[0] = 0;
+		attr.log_buf = ptr_u64(log);
+		attr.log_size = sizeof(log);
+		attr.log_level = 1;
+		fd = sup_bpf(BPF_PROG_LOAD, &attr, sizeof(attr));
+		if (fd >= 0) {
+			close(fd);
+		} else {
+			char *line, *save = NULL;
+
+			printf("# BPF_PROG_LOAD type %d eat %d btf_id %u: %s\n", type, eat,
+			       attach_btf_id, strerror(err));
+			for (line = strtok_r(log, "\n", &save); line;
+			     line = strtok_r(NULL, "\n", &save))
+				printf("#   %s\n", line);
+		}
+	}
+	errno = err;
+	return -err;
+}
+
+int sup_prog_load(enum bpf_prog_type type, enum bpf_attach_type eat, int retval)
+{
+	return prog_load(type, eat, 0, retval, true);
+}
+
+int sup_prog_load_btf(enum bpf_prog_type type, enum bpf_attach_type eat, __u32 attach_btf_id,
+		      int retval)
+{
+	return prog_load(type, eat, attach_btf_id, retval, true);
+}
+
+/* BPF_OBJ_GET_INFO_BY_FD on any bpf object; the id is at offset 4 of both
+ * bpf_prog_info and bpf_map_info. */
+static __u32 obj_id(int fd, void *info, __u32 len, __u32 id_offset)
+{
+	union bpf_attr attr;
+
+	memset(info, 0, len);
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = len;
+	attr.info.info = ptr_u64(info);
+	if (sup_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)))
+		return 0;
+	return *(__u32 *)((char *)info + id_offset);
+}
+
+__u32 sup_prog_id(int prog_fd)
+{
+	struct bpf_prog_info info;
+
+	return obj_id(prog_fd, &info, sizeof(info), offsetof(struct bpf_prog_info, id));
+}
+
+__u32 sup_map_id(int map_fd)
+{
+	struct bpf_map_info info;
+
+	return obj_id(map_fd, &info, sizeof(info), offsetof(struct bpf_map_info, id));
+}
+
+int sup_stats_enable(void)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.enable_stats.type = BPF_STATS_RUN_TIME;
+	fd = sup_bpf(BPF_ENABLE_STATS, &attr, sizeof(attr));
+	return fd < 0 ? neg_errno() : fd;
+}
+
+__u64 sup_prog_run_cnt(int prog_fd)
+{
+	struct bpf_prog_info info;
+
+	return obj_id(prog_fd, &info, sizeof(info), offsetof(struct bpf_prog_info, id)) ?
+		       info.run_cnt :
+		       0;
+}
+
+int sup_map_create(enum bpf_map_type type, __u32 key_size, __u32 value_size, __u32 max_entries)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = type;
+	attr.key_size = key_size;
+	attr.value_size = value_size;
+	attr.max_entries = max_entries;
+	snprintf(attr.map_name, sizeof(attr.map_name), "bpflink_test");
+	fd = sup_bpf(BPF_MAP_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? neg_errno() : fd;
+}
+
+int sup_prog_query(int target, enum bpf_attach_type type, struct sup_query *q)
+{
+	union bpf_attr attr;
+
+	memset(q, 0, sizeof(*q));
+	memset(&attr, 0, sizeof(attr));
+	attr.query.target_fd = target;
+	attr.query.attach_type = type;
+	attr.query.prog_ids = ptr_u64(q->prog_ids);
+	attr.query.link_ids = ptr_u64(q->link_ids);
+	attr.query.prog_cnt = SUP_QUERY_MAX;
+	if (sup_bpf(BPF_PROG_QUERY, &attr, sizeof(attr)))
+		return neg_errno();
+	q->count = attr.query.prog_cnt;
+	q->revision = attr.query.revision;
+	q->attach_flags = attr.query.attach_flags;
+	return 0;
+}
+
+int sup_obj_pin(int fd, const char *path)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.bpf_fd = fd;
+	attr.pathname = ptr_u64(path);
+	return sup_bpf(BPF_OBJ_PIN, &attr, sizeof(attr)) ? neg_errno() : 0;
+}
+
+int sup_obj_get(const char *path)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.pathname = ptr_u64(path);
+	fd = sup_bpf(BPF_OBJ_GET, &attr, sizeof(attr));
+	return fd < 0 ? neg_errno() : fd;
+}
+
+int sup_link_info(int link_fd, struct bpf_link_info *info)
+{
+	__u32 len = sizeof(*info);
+
+	memset(info, 0, sizeof(*info));
+	return bpf_link_get_info_by_fd(link_fd, info, &len);
+}
+
+/* ------------------------------------------------------------------------
+ * Privileges
+ */
+
+void sup_require_root(void)
+{
+	int fd;
+
+	if (geteuid() != 0)
+		TAP_SKIP_ALL("kernel tests need root (euid %d)", (int)geteuid());
+	/* Root may still be denied bpf() (lockdown, seccomp, no CONFIG_BPF). */
+	fd = prog_load(BPF_PROG_TYPE_CGROUP_SKB, 0, 0, 1, false);
+	if (fd < 0)
+		TAP_SKIP_ALL("cannot load a BPF program: %s", strerror(-fd));
+	close(fd);
+	install_cleanup();
+}
+
+/* ------------------------------------------------------------------------
+ * BTF of vmlinux
+ */
+
+/* Bytes that follow struct btf_type for a type of this kind and vlen. */
+static long btf_extra_size(unsigned int kind, unsigned int vlen)
+{
+	switch (kind) {
+	case BTF_KIND_INT:
+		return sizeof(__u32);
+	case BTF_KIND_ARRAY:
+		return sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return (long)vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return (long)vlen * sizeof(struct btf_enum);
+	case BTF_KIND_FUNC_PROTO:
+		return (long)vlen * sizeof(struct btf_param);
+	case BTF_KIND_VAR:
+		return sizeof(struct btf_var);
+	case BTF_KIND_DATASEC:
+		return (long)vlen * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_DECL_TAG:
+		return sizeof(struct btf_decl_tag);
+	case BTF_KIND_ENUM64:
+		return (long)vlen * sizeof(struct btf_enum64);
+	case BTF_KIND_PTR:
+	case BTF_KIND_FWD:
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static char *read_file(const char *path, size_t *size)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap), *bigger;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || !buf)
+		goto fail;
+	for (;;) {
+		if (len == cap) {
+			bigger = realloc(buf, cap * 2);
+			if (!bigger)
+				goto fail;
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	*size = len;
+	return buf;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+int sup_vmlinux_btf_id(const char *name, unsigned int kind)
+{
+	const struct btf_header *hdr;
+	const char *types, *strs;
+	size_t size, off;
+	int id = 1, ret = -ENOENT;
+	char *buf;
+
+	buf = read_file("/sys/kernel/btf/vmlinux", &size);
+	if (!buf)
+		return neg_errno();
+	hdr = (const struct btf_header *)buf;
+	if (size < sizeof(*hdr) || hdr->magic != BTF_MAGIC ||
+	    (size_t)hdr->hdr_len + hdr->type_off + hdr->type_len > size ||
+	    (size_t)hdr->hdr_len + hdr->str_off + hdr->str_len > size) {
+		ret = -EINVAL;
+		goto out;
+	}
+	types = buf + hdr->hdr_len + hdr->type_off;
+	strs = buf + hdr->hdr_len + hdr->str_off;
+	/* Type ids count from 1, in the order the types are laid out. */
+	for (off = 0; off + sizeof(struct btf_type) <= hdr->type_len; id++) {
+		const struct btf_type *t = (const void *)(types + off);
+		long extra = btf_extra_size(BTF_INFO_KIND(t->info), BTF_INFO_VLEN(t->info));
+
+		if (extra < 0) {
+			printf("# BTF: unknown kind %u at type %d\n", BTF_INFO_KIND(t->info), id);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (BTF_INFO_KIND(t->info) == kind && t->name_off < hdr->str_len &&
+		    !strcmp(strs + t->name_off, name)) {
+			ret = id;
+			goto out;
+		}
+		off += sizeof(*t) + extra;
+	}
+out:
+	free(buf);
+	if (ret < 0)
+		errno = -ret;
+	return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * Cgroup v2
+ */
+
+int sup_cgroup_create(struct sup_cgroup *cg, const char *name)
+{
+	struct {
+		struct file_handle fh;
+		__u64 id;
+	} h;
+	struct stat st;
+	int mount_id, err;
+
+	memset(cg, 0, sizeof(*cg));
+	cg->fd = -1;
+	snprintf(cg->path, sizeof(cg->path), CGROUP_ROOT "/bpflink-test-%s-%d", name,
+		 (int)getpid());
+	rmdir(cg->path); /* a leftover of a killed run with the same pid */
+	if (mkdir(cg->path, 0755))
+		goto fail;
+	remember(LEFTOVER_CGROUP, cg->path);
+	cg->fd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg->fd < 0)
+		goto fail;
+	/* On cgroup2 the 8-byte file handle is the cgroup id; the inode number
+	 * is the same value on 64-bit, and serves when handles are refused. */
+	h.fh.handle_bytes = sizeof(h.id);
+	if (!name_to_handle_at(AT_FDCWD, cg->path, &h.fh, &mount_id, 0) && h.fh.handle_bytes == 8)
+		memcpy(&cg->id, h.fh.f_handle, sizeof(cg->id));
+	else if (!fstat(cg->fd, &st))
+		cg->id = st.st_ino;
+	else
+		goto fail;
+	return 0;
+fail:
+	err = neg_errno();
+	sup_cgroup_destroy(cg);
+	errno = -err;
+	return err;
+}
+
+int sup_cgroup_udp_roundtrip(const struct sup_cgroup *cg)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(addr);
+	struct timeval tv = { .tv_sec = 2 };
+	char procs[160], buf[8];
+	pid_t pid;
+	int status, fd, s;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg->path);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return neg_errno();
+	if (pid == 0) {
+		/* Join the cgroup ("0" means the writing process), then talk
+		 * to ourselves through the loopback device. */
+		fd = open(procs, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(10);
+		close(fd);
+		s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof(addr)) ||
+		    getsockname(s, (struct sockaddr *)&addr, &alen) ||
+		    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+			_exit(11);
+		if (sendto(s, "ping", 4, 0, (struct sockaddr *)&addr, sizeof(addr)) != 4)
+			_exit(12);
+		if (recv(s, buf, sizeof(buf), 0) != 4)
+			_exit(13);
+		_exit(0);
+	}
+	status = sup_child_wait(pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		printf("# udp roundtrip child: status 0x%x\n", status);
+		return -EIO;
+	}
+	return 0;
+}
+
+void sup_cgroup_destroy(struct sup_cgroup *cg)
+{
+	int tries;
+
+	SUP_CLOSE(cg->fd);
+	if (cg->path[0]) {
+		/* A process that just left (exited) may keep the cgroup busy
+		 * for a moment. */
+		for (tries = 0;; tries++) {
+			if (!rmdir(cg->path) || errno == ENOENT)
+				break;
+			if (errno != EBUSY || tries == 100) {
+				printf("# rmdir %s: %s\n", cg->path, strerror(errno));
+				break;
+			}
+			usleep(10000);
+		}
+		forget(cg->path);
+		cg->path[0] = 0;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Network namespace and devices
+ */
+
+int sup_if_up(const char *name)
+{
+	struct ifreq ifr;
+	int s, err = 0;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return neg_errno();
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr))
+		err = neg_errno();
+	if (!err) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr))
+			err = neg_errno();
+	}
+	close(s);
+	if (err)
+		errno = -err;
+	return err;
+}
+
+int sup_netns_enter(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return neg_errno();
+	return sup_if_up("lo");
+}
+
+__u64 sup_netns_ino(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
+}
+
+int sup_netns_open(void)
+{
+	int fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? neg_errno() : fd;
+}
+
+int sup_ifindex(const char *name)
+{
+	return (int)if_nametoindex(name);
+}
+
+int sup_udp_ping_lo(void)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(9),
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int s, err = 0;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return neg_errno();
+	if (sendto(s, "ping", 4, 0, (struct sockaddr *)&addr, sizeof(addr)) != 4)
+		err = neg_errno();
+	close(s);
+	if (err)
+		errno = -err;
+	return err;
+}
+
+/* A netlink message under construction, with room for nested attributes. */
+struct nl_msg {
+	struct nlmsghdr nh;
+	struct ifinfomsg ifi;
+	char attrs[512];
+};
+
+static struct rtattr *nl_put(struct nl_msg *m, int type, const void *data, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)m + NLMSG_ALIGN(m->nh.nlmsg_len));
+	size_t need = RTA_ALIGN(RTA_LENGTH(len));
+
+	if (NLMSG_ALIGN(m->nh.nlmsg_len) + need > sizeof(*m))
+		return NULL;
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), data, len);
+	m->nh.nlmsg_len = NLMSG_ALIGN(m->nh.nlmsg_len) + need;
+	return rta;
+}
+
+/* Closes a nested attribute opened by nl_put(m, type, NULL, 0). */
+static void nl_end(struct nl_msg *m, struct rtattr *nest)
+{
+	nest->rta_len = (char *)m + m->nh.nlmsg_len - (char *)nest;
+}
+
+int sup_veth_create(const char *name, const char *peer)
+{
+	struct rtattr *linkinfo, *data, *peer_attr;
+	struct ifinfomsg peer_ifi;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct nl_msg m;
+	char reply[4096];
+	struct nlmsghdr *rh;
+	ssize_t n;
+	int s, err;
+
+	memset(&m, 0, sizeof(m));
+	m.nh.nlmsg_len = NLMSG_LENGTH(sizeof(m.ifi));
+	m.nh.nlmsg_type = RTM_NEWLINK;
+	m.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK;
+	m.nh.nlmsg_seq = 1;
+	m.ifi.ifi_family = AF_UNSPEC;
+	memset(&peer_ifi, 0, sizeof(peer_ifi));
+
+	/* IFLA_IFNAME name, IFLA_LINKINFO { KIND "veth", DATA { PEER {
+	 * ifinfomsg, IFLA_IFNAME peer } } } */
+	if (!nl_put(&m, IFLA_IFNAME, name, strlen(name) + 1) ||
+	    !(linkinfo = nl_put(&m, IFLA_LINKINFO, NULL, 0)) ||
+	    !nl_put(&m, IFLA_INFO_KIND, "veth", 4) ||
+	    !(data = nl_put(&m, IFLA_INFO_DATA, NULL, 0)) ||
+	    !(peer_attr = nl_put(&m, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi))) ||
+	    !nl_put(&m, IFLA_IFNAME, peer, strlen(peer) + 1))
+		return -E2BIG;
+	nl_end(&m, peer_attr);
+	nl_end(&m, data);
+	nl_end(&m, linkinfo);
+
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return neg_errno();
+	err = -EIO;
+	if (sendto(s, &m, m.nh.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = neg_errno();
+		goto out;
+	}
+	n = recv(s, reply, sizeof(reply), 0);
+	if (n < 0) {
+		err = neg_errno();
+		goto out;
+	}
+	for (rh = (struct nlmsghdr *)reply; NLMSG_OK(rh, (size_t)n); rh = NLMSG_NEXT(rh, n)) {
+		if (rh->nlmsg_type == NLMSG_ERROR) {
+			err = ((struct nlmsgerr *)NLMSG_DATA(rh))->error;
+			break;
+		}
+	}
+out:
+	close(s);
+	if (!err)
+		err = sup_if_up(name);
+	if (!err)
+		err = sup_if_up(peer);
+	if (err)
+		errno = -err;
+	return err;
+}
+
+/* ------------------------------------------------------------------------
+ * Private bpffs
+ */
+
+int sup_bpffs_mount(struct sup_bpffs *fs)
+{
+	static bool own_mount_ns;
+	int err;
+
+	memset(fs, 0, sizeof(*fs));
+	if (!own_mount_ns) {
+		/* A mount namespace of our own, with no propagation back to the
+		 * host: the mount cannot outlive this process. */
+		if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+			return neg_errno();
+		own_mount_ns = true;
+	}
+	snprintf(fs->dir, sizeof(fs->dir), "/tmp/bpflink-bpffs-XXXXXX");
+	if (!mkdtemp(fs->dir)) {
+		err = neg_errno();
+		fs->dir[0] = 0;
+		return err;
+	}
+	remember(LEFTOVER_BPFFS, fs->dir);
+	if (mount("bpf", fs->dir, "bpf", 0, NULL)) {
+		err = neg_errno();
+		sup_bpffs_umount(fs);
+		errno = -err;
+		return err;
+	}
+	fs->mounted = true;
+	return 0;
+}
+
+void sup_bpffs_umount(struct sup_bpffs *fs)
+{
+	if (fs->mounted && umount2(fs->dir, 0) && umount2(fs->dir, MNT_DETACH))
+		printf("# umount %s: %s\n", fs->dir, strerror(errno));
+	fs->mounted = false;
+	if (fs->dir[0]) {
+		if (rmdir(fs->dir))
+			printf("# rmdir %s: %s\n", fs->dir, strerror(errno));
+		forget(fs->dir);
+		fs->dir[0] = 0;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Perf events and probes
+ */
+
+int sup_perf_event_sw(__u64 config)
+{
+	struct perf_event_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = config;
+	attr.sample_period = 1000000000; /* never fires while disabled anyway */
+	attr.disabled = 1;
+	fd = syscall(__NR_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? neg_errno() : fd;
+}
+
+int sup_file_offset(const void *addr, char *path, size_t path_len, unsigned long *offset)
+{
+	unsigned long start, end, pgoff, a = (unsigned long)addr;
+	char line[PATH_MAX + 128], file[PATH_MAX];
+	int err = -ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return neg_errno();
+	while (fgets(line, sizeof(line), f)) {
+		file[0] = 0;
+		/* start-end perms offset dev inode path */
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*u %4095s", &start, &end, &pgoff, file) < 3)
+			continue;
+		if (a < start || a >= end || file[0] != '/')
+			continue;
+		*offset = a - start + pgoff;
+		snprintf(path, path_len, "%s", file);
+		err = 0;
+		break;
+	}
+	fclose(f);
+	if (err)
+		errno = -err;
+	return err;
+}
+
+/* ------------------------------------------------------------------------
+ * Fds
+ */
+
+int sup_fd_count(void)
+{
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && atoi(e->d_name) != dirfd(d))
+			n++;
+	closedir(d);
+	return n;
+}
+
+bool sup_fd_cloexec(int fd)
+{
+	int flags = fcntl(fd, F_GETFD);
+
+	return flags >= 0 && (flags & FD_CLOEXEC);
+}
+
+/* ------------------------------------------------------------------------
+ * bpftool
+ */
+
+bool sup_have_bpftool(void)
+{
+	return access(BPFTOOL, X_OK) == 0;
+}
+
+int sup_bpftool_link(__u32 id, char *out, size_t len)
+{
+	char args[64];
+
+	snprintf(args, sizeof(args), "link show id %u", id);
+	return sup_bpftool(args, out, len);
+}
+
+int sup_bpftool(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	size_t n = 0;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), BPFTOOL " -j %s 2>/dev/null", args);
+	out[0] = 0;
+	fflush(stdout);
+	p = popen(cmd, "re");
+	if (!p)
+		return neg_errno();
+	while (n + 1 < len) {
+		size_t r = fread(out + n, 1, len - 1 - n, p);
+
+		if (!r)
+			break;
+		n += r;
+	}
+	while (n && (out[n - 1] == '\n' || out[n - 1] == ' '))
+		n--;
+	out[n] = 0;
+	st = pclose(p);
+	if (st == -1)
+		return neg_errno();
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+/* Finds "key": followed by value, where the value must end there. */
+static bool json_has(const char *json, const char *key, const char *value, bool quoted)
+{
+	char needle[256];
+	const char *p;
+	size_t n;
+
+	n = snprintf(needle, sizeof(needle), quoted ? "\"%s\":\"%s\"" : "\"%s\":%s", key, value);
+	for (p = strstr(json, needle); p; p = strstr(p + 1, needle))
+		if (quoted || !strchr("0123456789", p[n]))
+			return true;
+	return false;
+}
+
+bool sup_json_has_int(const char *json, const char *key, long long value)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%lld", value);
+	return json_has(json, key, v, false);
+}
+
+bool sup_json_has_str(const char *json, const char *key, const char *value)
+{
+	return json_has(json, key, value, true);
+}
+
+/* ------------------------------------------------------------------------
+ * Forked children
+ */
+
+pid_t sup_child_start(FILE **out)
+{
+	int p[2], hi;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return neg_errno();
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return neg_errno();
+	}
+	if (pid == 0) {
+		close(p[0]);
+		/* Report on a high fd so that 0, 1 and 2 are the child's to
+		 * close; tap.h prints to stdout, so stdout becomes that fd. */
+		hi = fcntl(p[1], F_DUPFD_CLOEXEC, 100);
+		close(p[1]);
+		if (hi < 0)
+			_exit(125);
+		stdout = fdopen(hi, "w");
+		if (!stdout)
+			_exit(125);
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		return 0;
+	}
+	close(p[1]);
+	*out = fdopen(p[0], "r");
+	if (!*out) {
+		close(p[0]);
+		kill(pid, SIGKILL);
+		sup_child_wait(pid);
+		return -ENOMEM;
+	}
+	return pid;
+}
+
+void sup_child_exit(void)
+{
+	fflush(stdout);
+	/* _exit: the parent's atexit cleanup must not run here. */
+	_exit(0);
+}
+
+int sup_child_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}

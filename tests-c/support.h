@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Fixtures shared by the C kernel tests (tests-c/test_*.c).
+ *
+ * Everything a test needs from the system that is not the library under
+ * test lives here: tiny programs and maps made with raw bpf(2), program
+ * run counts, a BTF lookup in vmlinux, a child cgroup, a private network
+ * namespace with a veth pair, a private bpffs, BPF_PROG_QUERY, perf
+ * events, file offsets for uprobes, fd accounting, a bpftool observer and
+ * a way to run a piece of a test in a forked child. Only
+ * sup_link_info() calls the library; everything else is independent of
+ * it, so tests can check the library's answers against these.
+ *
+ * Rules the helpers follow:
+ *  - They never print TAP results themselves ("ok"/"not ok"); tests do,
+ *    through tap.h. Diagnostics go out as TAP comments ("# ...").
+ *  - Functions returning an int give >= 0 on success and -errno on failure
+ *    (errno is set too), like the library under test. Exceptions: sup_bpf()
+ *    answers exactly as the syscall does (-1 and errno), and the getters of
+ *    ids, counts and inodes return 0 on failure.
+ *  - Every fd they open is close-on-exec.
+ *  - Cgroups and bpffs mounts they create are recorded; whatever a test
+ *    has not released itself is removed at exit, also when the process is
+ *    killed by a fatal signal, so a failing check never leaves anything
+ *    behind. Only the main test process creates such fixtures (a forked
+ *    child never cleans up for its parent). Links need no such care: they
+ *    are owned by fds and go away with the process, and pins go with the
+ *    bpffs. Network devices live in a private netns that dies with the
+ *    process.
+ */
+#ifndef BPFLINK_TESTS_SUPPORT_H
+#define BPFLINK_TESTS_SUPPORT_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tap.h"
+
+/* ------------------------------------------------------------------------
+ * Checks on error returns.
+ *
+ * The library returns -E and sets errno to E on failure. These run one
+ * call with errno cleared first and check both halves of that contract.
+ * CHECK_FD_ERR is for calls that return a new fd: if the call unexpectedly
+ * succeeds, the fd is closed so the failure does not also leak.
+ */
+#define CHECK_ERR(call, E, what, ...)                                              \
+	({                                                                         \
+		errno = 0;                                                         \
+		long __r = (long)(call);                                           \
+		int __e = errno;                                                   \
+		tap_check(__r == -(long)(E) && __e == (E), __FILE__, __LINE__,     \
+			  what " (ret %ld errno %d, want -%d)", ##__VA_ARGS__, __r,  \
+			  __e, (int)(E));                                          \
+	})
+
+#define CHECK_FD_ERR(call, E, what, ...)                                           \
+	({                                                                         \
+		errno = 0;                                                         \
+		long __r = (long)(call);                                           \
+		int __e = errno;                                                   \
+		if (__r >= 0)                                                      \
+			close((int)__r);                                           \
+		tap_check(__r == -(long)(E) && __e == (E), __FILE__, __LINE__,     \
+			  what " (ret %ld errno %d, want -%d)", ##__VA_ARGS__, __r,  \
+			  __e, (int)(E));                                          \
+	})
+
+/* Closes fd if it is one (>= 0) and sets it to -1. */
+#define SUP_CLOSE(fd)                                                              \
+	do {                                                                       \
+		if ((fd) >= 0)                                                     \
+			close(fd);                                                 \
+		(fd) = -1;                                                         \
+	} while (0)
+
+/* ------------------------------------------------------------------------
+ * Privileges
+ */
+
+/*
+ * Skips the whole binary (TAP "1..0 # SKIP reason") unless the process is
+ * root and the kernel lets it load a BPF program. Kernel tests call it
+ * first. It also installs the exit-time cleanup.
+ */
+void sup_require_root(void);
+
+/* ------------------------------------------------------------------------
+ * Raw bpf(2): programs, maps, queries, pins
+ */
+
+/* bpf(cmd, attr, size) as the kernel answers it: >= 0, or -1 with errno. */
+long sup_bpf(int cmd, union bpf_attr *attr, unsigned int size);
+
+/*
+ * Loads the smallest valid program, "r0 = retval; exit", of the given type
+ * and expected attach type (0 when the type needs none). On failure the
+ * verifier log is printed as TAP comments. Returns the fd or -errno.
+ */
+int sup_prog_load(enum bpf_prog_type type, enum bpf_attach_type eat, int retval);
+
+/* Same, for program types that name their attach point by a BTF id of
+ * vmlinux (tracing iterators: eat BPF_TRACE_ITER). */
+int sup_prog_load_btf(enum bpf_prog_type type, enum bpf_attach_type eat,
+		      __u32 attach_btf_id, int retval);
+
+/* Id of a program (or map) fd according to the kernel, 0 on failure. */
+__u32 sup_prog_id(int prog_fd);
+__u32 sup_map_id(int map_fd);
+
+/*
+ * Program run statistics, to see that an attached program really runs:
+ * while the fd from sup_stats_enable() (BPF_ENABLE_STATS) is open the
+ * kernel counts runs of every program, and sup_prog_run_cnt() reads the
+ * count of one (0 on failure).
+ */
+int sup_stats_enable(void);
+__u64 sup_prog_run_cnt(int prog_fd);
+
+/* BPF_MAP_CREATE; returns the fd or -errno. */
+int sup_map_create(enum bpf_map_type type, __u32 key_size, __u32 value_size,
+		   __u32 max_entries);
+
+/*
+ * BPF_PROG_QUERY of a multi-program hook (tcx on an ifindex, or a cgroup
+ * fd): the programs and links in execution order and the hook revision.
+ */
+#define SUP_QUERY_MAX 16
+struct sup_query {
+	__u32 count;
+	__u64 revision;
+	__u32 attach_flags;
+	__u32 prog_ids[SUP_QUERY_MAX];
+	__u32 link_ids[SUP_QUERY_MAX];
+};
+/* target: an ifindex for tcx, a cgroup fd for cgroups. Returns 0 or -errno. */
+int sup_prog_query(int target, enum bpf_attach_type type, struct sup_query *q);
+
+/* BPF_OBJ_PIN / BPF_OBJ_GET, for the pinning tests (the library under test
+ * exports no pin function). 0 / fd, or -errno. */
+int sup_obj_pin(int fd, const char *path);
+int sup_obj_get(const char *path);
+
+/* The library's bpf_link_get_info_by_fd() on a zeroed info; returns its
+ * result. */
+int sup_link_info(int link_fd, struct bpf_link_info *info);
+
+/* ------------------------------------------------------------------------
+ * BTF
+ */
+
+/*
+ * Id of the type called `name` of BTF kind `kind` (BTF_KIND_FUNC, ...) in
+ * /sys/kernel/btf/vmlinux. Returns the id (> 0) or -errno (-ENOENT when
+ * there is no such type).
+ */
+int sup_vmlinux_btf_id(const char *name, unsigned int kind);
+
+/* ------------------------------------------------------------------------
+ * Cgroup v2
+ */
+
+struct sup_cgroup {
+	char path[128]; /* /sys/fs/cgroup/unified/bpflink-test-<name>-<pid> */
+	int fd;         /* O_RDONLY | O_DIRECTORY | O_CLOEXEC, or -1 */
+	__u64 id;       /* what the kernel calls the cgroup id */
+};
+
+/* Creates and opens a fresh child cgroup; 0 or -errno. */
+int sup_cgroup_create(struct sup_cgroup *cg, const char *name);
+/* Closes and removes it (idempotent; waits briefly while it is busy). */
+void sup_cgroup_destroy(struct sup_cgroup *cg);
+/*
+ * Forks a child that joins the cgroup and sends one UDP datagram to its
+ * own socket on 127.0.0.1, so that the cgroup's inet ingress and egress
+ * hooks see traffic. Returns 0 when the datagram arrived, -errno if not.
+ */
+int sup_cgroup_udp_roundtrip(const struct sup_cgroup *cg);
+
+/* ------------------------------------------------------------------------
+ * Network namespace
+ */
+
+/*
+ * Moves the calling process into a new, empty network namespace
+ * (unshare(CLONE_NEWNET)) with "lo" up. Devices made afterwards vanish
+ * with the process. 0 or -errno.
+ */
+int sup_netns_enter(void);
+/* Inode number of the current network namespace (0 on failure). */
+__u64 sup_netns_ino(void);
+/* Opens /proc/self/ns/net; fd or -errno. */
+int sup_netns_open(void);
+/* Creates a veth pair through rtnetlink and brings both ends up; 0 or
+ * -errno. */
+int sup_veth_create(const char *name, const char *peer);
+/* Sets IFF_UP on an interface. 0 or -errno. */
+int sup_if_up(const char *name);
+/* if_nametoindex(); 0 if there is no such interface. */
+int sup_ifindex(const char *name);
+/* Sends one UDP datagram to 127.0.0.1 port 9 of the current netns (which
+ * has nothing listening): traffic through lo. 0 or -errno. */
+int sup_udp_ping_lo(void);
+
+/* ------------------------------------------------------------------------
+ * Private bpffs
+ */
+
+struct sup_bpffs {
+	char dir[64]; /* mount point, under /tmp */
+	bool mounted;
+};
+
+/*
+ * Mounts a fresh bpffs instance on a new temporary directory. The first
+ * call also moves the process into its own mount namespace, so the mount
+ * is never visible outside the test. 0 or -errno.
+ */
+int sup_bpffs_mount(struct sup_bpffs *fs);
+/* Unmounts and removes the directory (idempotent). */
+void sup_bpffs_umount(struct sup_bpffs *fs);
+
+/* ------------------------------------------------------------------------
+ * Perf events and probes
+ */
+
+/* A disabled software event (PERF_COUNT_SW_*) of this process; fd or
+ * -errno. */
+int sup_perf_event_sw(__u64 config);
+
+/*
+ * For an address inside a file mapping of this process (a function, or a
+ * variable in a file-backed data section), the file it was mapped from,
+ * as /proc/self/maps names it, and the matching offset in that file: what
+ * uprobes want as probe offset and reference counter offset. 0 or -errno.
+ */
+int sup_file_offset(const void *addr, char *path, size_t path_len, unsigned long *offset);
+
+/* ------------------------------------------------------------------------
+ * Fds
+ */
+
+/* Number of open fds of this process. */
+int sup_fd_count(void);
+/* Whether fd is open with FD_CLOEXEC. */
+bool sup_fd_cloexec(int fd);
+
+/* ------------------------------------------------------------------------
+ * bpftool as an independent observer
+ */
+
+/*
+ * sup_bpftool("link show id 5") runs "bpftool -j link show id 5" and
+ * stores its output (trailing newline removed) in out; sup_bpftool_link()
+ * is that for one link id. Returns 0 when bpftool succeeded, -errno
+ * otherwise. Tests call them only when sup_have_bpftool().
+ */
+bool sup_have_bpftool(void);
+int sup_bpftool(const char *args, char *out, size_t len);
+int sup_bpftool_link(__u32 id, char *out, size_t len);
+/* Whether a flat JSON text has "key":value for an integer or string. */
+bool sup_json_has_int(const char *json, const char *key, long long value);
+bool sup_json_has_str(const char *json, const char *key, const char *value);
+
+/* ------------------------------------------------------------------------
+ * Running a piece of a test in a forked child
+ *
+ * sup_child_start() forks. In the child it returns 0 with stdout pointed
+ * at a pipe held on a high fd, so the child can close or reuse fds 0-2 and
+ * still report; the child's CHECKs print as usual and it must end with
+ * sup_child_exit(). In the parent it returns the child's pid and *out is
+ * the read end of the pipe. sup_run_in_child() below wraps both sides:
+ * every result line the child prints is re-checked in the parent under
+ * the parent's numbering, and a child that crashes or exits non-zero is
+ * one more failed case.
+ */
+pid_t sup_child_start(FILE **out);
+void sup_child_exit(void) __attribute__((noreturn));
+/* Waits for the child; returns its wait status. */
+int sup_child_wait(pid_t pid);
+
+static inline void sup_run_in_child(const char *name, void (*fn)(void *), void *arg)
+{
+	char line[1024];
+	FILE *in = NULL;
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = sup_child_start(&in);
+	if (pid == 0) {
+		fn(arg);
+		sup_child_exit();
+	}
+	if (!CHECK(pid > 0, "%s: fork the child", name))
+		return;
+	while (fgets(line, sizeof(line), in)) {
+		char *text;
+
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "ok ", 3) || !strncmp(line, "not ok ", 7)) {
+			/* "ok N - text" / "not ok N - text (file:line)" */
+			text = strstr(line, " - ");
+			text = text ? text + 3 : line;
+			tap_check(line[0] == 'o', __FILE__, __LINE__, "%s: %s", name, text);
+		} else if (line[0] == '#') {
+			printf("%s\n", line);
+		} else if (strncmp(line, "1..", 3)) {
+			printf("# %s: %s\n", name, line);
+		}
+	}
+	fclose(in);
+	status = sup_child_wait(pid);
+	CHECK(status == 0, "%s: child exited cleanly (status 0x%x)", name, status);
+}
+
+#endif
