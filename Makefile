@@ -30,7 +30,7 @@ SO        := $(B)/$(SOFILE)
 REF       := .deps/libbpf-1.7.0
 REF_SO    := $(REF)/lib/libbpf.so.1.7.0
 UAPI      := $(REF)/uapi
-HEADERS   := include/bpf/bpf.h include/bpf/libbpf.h
+HEADERS   := include/bpf/bpf.h include/bpf/libbpf.h include/bpflink.h
 GEN_INC    = $(shell ls -td target/release/build/bpflink-*/out/include 2>/dev/null | head -1)
 
 CFLAGS_T  := -O1 -g -Wall -Wextra -Werror -Iinclude -I$(UAPI) -Itests-c
@@ -61,6 +61,7 @@ lib: $(SO)
 
 header: $(RUST_A)
 	cp $(GEN_INC)/bpf/*.h include/bpf/
+	cp $(GEN_INC)/bpflink.h include/
 
 FORCE:
 
@@ -179,7 +180,8 @@ install: lib
 	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libbpflink.so
 	install -m 644 $(B)/libbpflink.a $(DESTDIR)$(LIBDIR)/libbpflink.a
-	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/bpf/
+	install -m 644 include/bpf/bpf.h include/bpf/libbpf.h $(DESTDIR)$(INCLUDEDIR)/bpf/
+	install -m 644 include/bpflink.h $(DESTDIR)$(INCLUDEDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 	    bpflink.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/bpflink.pc
 

@@ -10,12 +10,13 @@
 //!
 //! Layers, each using only the ones before it: [`log`] and [`sys`] (the
 //! only code that calls `bpf(2)`), [`opts`] (libbpf's options structs and
-//! their compatibility rule), [`link`] (the safe API), [`capi`] (the
-//! `extern "C"` functions).
+//! their compatibility rule), [`link`] (the safe API), [`object`] (libbpf's
+//! `struct bpf_link`), [`capi`] (the `extern "C"` functions).
 
 pub mod capi;
 pub mod link;
 pub mod log;
+pub mod object;
 pub mod opts;
 pub mod sys;
 

@@ -12,7 +12,10 @@
 #   - every function the headers declare is exported;
 #   - each header declaration reads the same as libbpf's own header's
 #     (gcc -aux-info, which prints every declaration in a normal form);
-#   - every version node we define exists in the reference.
+#   - every version node we define exists in the reference;
+#   - bpflink's own extensions (include/bpflink.h) are named bpflink_*, sit
+#     in bpflink's own node BPFLINK_1.0, and nothing in that node is in
+#     libbpf's bpf_/libbpf_ namespaces.
 #
 #   BPFLINK_SO=path   check another build of the library
 set -u
@@ -59,6 +62,7 @@ check $([ "$soname" = libbpflink.so.1 ] && echo 0 || echo 1) "soname is libbpfli
 
 # ---- what the headers declare ----------------------------------------------
 printf '#include <bpf/bpf.h>\n#include <bpf/libbpf.h>\n' >"$tmp/h.c"
+printf '#include <bpflink.h>\n' >"$tmp/ext.c"
 gcc -aux-info "$tmp/ours.aux" -I"$top/include" -I"$UAPI" -fsyntax-only "$tmp/h.c" 2>"$tmp/log" ||
     { not_ok "our headers compile for gcc -aux-info"; sed 's/^/#   /' "$tmp/log"; }
 gcc -aux-info "$tmp/ref.aux" -I"$REF_INC" -I"$UAPI" -fsyntax-only "$tmp/h.c" 2>/dev/null
@@ -69,13 +73,28 @@ decls() {
 }
 decls "$tmp/ours.aux" "$top/include/bpf/" >"$tmp/ours.decl"
 decls "$tmp/ref.aux" "$REF_INC/bpf/" >"$tmp/ref.decl"
-cut -f1 "$tmp/ours.decl" | sort -u >"$tmp/declared"
-check $([ -s "$tmp/declared" ] && echo 0 || echo 1) \
-    "include/bpf/*.h declares $(wc -l <"$tmp/declared") functions"
+gcc -aux-info "$tmp/ext.aux" -I"$top/include" -I"$UAPI" -fsyntax-only "$tmp/ext.c" 2>"$tmp/log" ||
+    { not_ok "include/bpflink.h compiles for gcc -aux-info"; sed 's/^/#   /' "$tmp/log"; }
+decls "$tmp/ext.aux" "$top/include/bpflink.h" | cut -f1 | sort -u >"$tmp/ext.declared"
+cut -f1 "$tmp/ours.decl" | sort -u >"$tmp/libbpf.declared"
+sort -u "$tmp/libbpf.declared" "$tmp/ext.declared" >"$tmp/declared"
+check $([ -s "$tmp/libbpf.declared" ] && echo 0 || echo 1) \
+    "include/bpf/*.h declares $(wc -l <"$tmp/libbpf.declared") functions"
+bad_ext=$(grep -v '^bpflink_' "$tmp/ext.declared" | tr '\n' ' ')
+check $([ -s "$tmp/ext.declared" ] && [ -z "$bad_ext" ] && echo 0 || echo 1) \
+    "include/bpflink.h declares $(wc -l <"$tmp/ext.declared") functions, all named bpflink_*${bad_ext:+ (not: $bad_ext)}"
 
 # ---- every exported symbol --------------------------------------------------
 cut -d' ' -f1 "$tmp/ours" | sort -u >"$tmp/exported"
 while read -r name ver type bind; do
+    if grep -qx "$name" "$tmp/ext.declared"; then
+        if [ "$ver" = BPFLINK_1.0 ] && [ "$type" = FUNC ] && [ "$bind" = GLOBAL ]; then
+            ok "$name@@$ver: a bpflink extension in bpflink's own node"
+        else
+            not_ok "$name is $type/$bind in node $ver; extensions belong in BPFLINK_1.0"
+        fi
+        continue
+    fi
     refver=$(awk -v s="$name" '$1 == s { print $2 }' "$tmp/ref" | head -1)
     reftype=$(awk -v s="$name" '$1 == s { print $3 }' "$tmp/ref" | head -1)
     if [ "$ver" = "-" ]; then
@@ -100,7 +119,8 @@ check $([ -z "$extra" ] && echo 0 || echo 1) \
 missing=$(comm -13 "$tmp/exported" "$tmp/declared" | tr '\n' ' ')
 check $([ -z "$missing" ] && echo 0 || echo 1) \
     "every function the headers declare is exported${missing:+ (missing: $missing)}"
-internals=$(grep -E '^(_ZN|_R|rust_|__rust|__rdl|__rg_|bpflink_)' "$tmp/ours" | cut -d' ' -f1 | tr '\n' ' ')
+internals=$(grep -E '^(_ZN|_R|rust_|__rust|__rdl|__rg_|bpflink_)' "$tmp/ours" | cut -d' ' -f1 |
+            grep -vxF -f "$tmp/ext.declared" | tr '\n' ' ')
 check $([ -z "$internals" ] && echo 0 || echo 1) \
     "no Rust or helper internals exported${internals:+ ($internals)}"
 
@@ -118,7 +138,9 @@ done <"$tmp/ours.decl"
 
 # ---- version nodes ----------------------------------------------------------------
 while read -r _ node; do
-    if grep -qx "node $node" "$tmp/ref.all"; then
+    if [ "$node" = BPFLINK_1.0 ]; then
+        ok "version node BPFLINK_1.0 is bpflink's own (extensions only)"
+    elif grep -qx "node $node" "$tmp/ref.all"; then
         ok "version node $node exists in libbpf v1.7.0"
     else
         not_ok "version node $node does not exist in libbpf v1.7.0"

@@ -6,15 +6,15 @@ use std::path::Path;
 
 #[test]
 fn committed_headers_equal_generated() {
-    let generated = Path::new(env!("OUT_DIR")).join("include/bpf");
-    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("include/bpf");
-    for name in ["bpf.h", "libbpf.h"] {
+    let generated = Path::new(env!("OUT_DIR")).join("include");
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("include");
+    for name in ["bpf/bpf.h", "bpf/libbpf.h", "bpflink.h"] {
         let g = fs::read_to_string(generated.join(name)).expect("generated header");
         let c = fs::read_to_string(committed.join(name))
-            .unwrap_or_else(|e| panic!("include/bpf/{name}: {e}"));
+            .unwrap_or_else(|e| panic!("include/{name}: {e}"));
         assert!(
             g == c,
-            "include/bpf/{name} differs from what build.rs generates; run `make header`"
+            "include/{name} differs from what build.rs generates; run `make header`"
         );
     }
 }

@@ -61,7 +61,7 @@ pub unsafe extern "C" fn bpf_link_create(
     attach_type: bpf_attach_type,
     opts: *const bpf_link_create_opts,
 ) -> c_int {
-    ffi_int!(c"bpf_link_create", {
+    ffi_int!(c"bpf_link_create"(prog_fd, target_fd, attach_type, opts), {
         // SAFETY: libbpf's contract: opts is NULL or covers its own sz.
         let o = unsafe { CreateOpts::from_libbpf(opts, attach_type) }?;
         link::create(prog_fd, target_fd, attach_type, &o).map(IntoRawFd::into_raw_fd)
@@ -86,7 +86,9 @@ pub unsafe extern "C" fn bpf_link_create(
 /// @endcode
 #[unsafe(no_mangle)]
 pub extern "C" fn bpf_link_detach(link_fd: c_int) -> c_int {
-    ffi_int!(c"bpf_link_detach", { link::detach(link_fd).map(|()| 0) })
+    ffi_int!(c"bpf_link_detach"(link_fd), {
+        link::detach(link_fd).map(|()| 0)
+    })
 }
 
 /// @brief Replaces the program behind a link (BPF_LINK_UPDATE).
@@ -118,7 +120,7 @@ pub unsafe extern "C" fn bpf_link_update(
     new_prog_fd: c_int,
     opts: *const bpf_link_update_opts,
 ) -> c_int {
-    ffi_int!(c"bpf_link_update", {
+    ffi_int!(c"bpf_link_update"(link_fd, new_prog_fd, opts), {
         // SAFETY: libbpf's contract: opts is NULL or covers its own sz.
         let o = unsafe { UpdateOpts::from_libbpf(opts) }?;
         link::update(link_fd, new_prog_fd, &o).map(|()| 0)
@@ -143,7 +145,7 @@ pub unsafe extern "C" fn bpf_link_update(
 /// @endcode
 #[unsafe(no_mangle)]
 pub extern "C" fn bpf_iter_create(link_fd: c_int) -> c_int {
-    ffi_int!(c"bpf_iter_create", {
+    ffi_int!(c"bpf_iter_create"(link_fd), {
         link::iter_create(link_fd).map(IntoRawFd::into_raw_fd)
     })
 }
@@ -168,7 +170,7 @@ pub extern "C" fn bpf_iter_create(link_fd: c_int) -> c_int {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link_get_next_id(start_id: __u32, next_id: *mut __u32) -> c_int {
-    ffi_int!(c"bpf_link_get_next_id", {
+    ffi_int!(c"bpf_link_get_next_id"(start_id, next_id), {
         let id = link::next_id(start_id)?;
         if next_id.is_null() {
             return Err(EINVAL);
@@ -198,7 +200,7 @@ pub unsafe extern "C" fn bpf_link_get_next_id(start_id: __u32, next_id: *mut __u
 /// @endcode
 #[unsafe(no_mangle)]
 pub extern "C" fn bpf_link_get_fd_by_id(id: __u32) -> c_int {
-    ffi_int!(c"bpf_link_get_fd_by_id", {
+    ffi_int!(c"bpf_link_get_fd_by_id"(id), {
         link::fd_by_id(id, &FdByIdOpts::default()).map(IntoRawFd::into_raw_fd)
     })
 }
@@ -225,7 +227,7 @@ pub unsafe extern "C" fn bpf_link_get_fd_by_id_opts(
     id: __u32,
     opts: *const bpf_get_fd_by_id_opts,
 ) -> c_int {
-    ffi_int!(c"bpf_link_get_fd_by_id_opts", {
+    ffi_int!(c"bpf_link_get_fd_by_id_opts"(id, opts), {
         // SAFETY: libbpf's contract: opts is NULL or covers its own sz.
         let o = unsafe { FdByIdOpts::from_libbpf(opts) }?;
         link::fd_by_id(id, &o).map(IntoRawFd::into_raw_fd)
@@ -260,7 +262,7 @@ pub unsafe extern "C" fn bpf_link_get_info_by_fd(
     info: *mut bpf_link_info,
     info_len: *mut __u32,
 ) -> c_int {
-    ffi_int!(c"bpf_link_get_info_by_fd", {
+    ffi_int!(c"bpf_link_get_info_by_fd"(link_fd, info, info_len), {
         if info_len.is_null() {
             return Err(EINVAL);
         }

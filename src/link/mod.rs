@@ -25,6 +25,7 @@ mod info;
 pub use create::{Anchor, CreateOpts, Extra, create};
 pub use info::{Kind, LinkInfo, info, info_into, link_type_str};
 
+use core::ffi::{CStr, c_char};
 use std::os::fd::{OwnedFd, RawFd};
 
 use errno::Errno;
@@ -145,4 +146,69 @@ pub fn fd_by_id(id: u32, opts: &FdByIdOpts) -> Result<OwnedFd, Errno> {
 /// from the start (`BPF_ITER_CREATE`).
 pub fn iter_create(link_fd: RawFd) -> Result<OwnedFd, Errno> {
     sys::iter_create(link_fd)
+}
+
+/// Pins the object behind `fd` at `path`, which must be on a bpffs
+/// (`BPF_OBJ_PIN`). The pin keeps the link alive after every fd is closed.
+pub fn pin(fd: RawFd, path: &CStr) -> Result<(), Errno> {
+    sys::obj_pin(fd, path.as_ptr() as usize as u64, 0, 0)
+}
+
+/// Opens the BPF object pinned at `path` (`BPF_OBJ_GET`); it may be a
+/// link, a program or a map (see [`is_link`]).
+pub fn open_pinned(path: &CStr) -> Result<OwnedFd, Errno> {
+    open_pinned_at(path.as_ptr())
+}
+
+/// [`open_pinned`] with a raw path pointer: the kernel reads the string and
+/// answers `EFAULT` for a bad address, NULL included (libbpf passes NULL
+/// through the same way).
+pub fn open_pinned_at(path: *const c_char) -> Result<OwnedFd, Errno> {
+    sys::obj_get(path as usize as u64, 0, 0)
+}
+
+/// Whether `fd` refers to a BPF link. The kernel names link files
+/// `anon_inode:bpf_link` (created) or `anon_inode:bpf-link` (opened from a
+/// pin), visible through `/proc/self/fd`; programs and maps have other
+/// names. `EBADF` when `fd` is not open.
+pub fn is_link(fd: RawFd) -> Result<bool, Errno> {
+    let mut path = *b"/proc/self/fd/\0\0\0\0\0\0\0\0\0\0\0";
+    let mut n = fd;
+    if n < 0 {
+        return Err(Errno(libc::EBADF));
+    }
+    // Decimal digits of `fd` after the prefix (at most 10 for an i32).
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        path[14 + i] = digits[len - 1 - i];
+    }
+    let mut buf = [0u8; 64];
+    // SAFETY: `path` is NUL-terminated (the array has a zero after the
+    // digits); `buf` is writable for its length.
+    let r = unsafe {
+        libc::readlink(
+            path.as_ptr() as *const c_char,
+            buf.as_mut_ptr() as *mut c_char,
+            buf.len(),
+        )
+    };
+    if r < 0 {
+        let e = errno::errno();
+        return Err(if e.0 == libc::ENOENT {
+            Errno(libc::EBADF)
+        } else {
+            e
+        });
+    }
+    let name = &buf[..r as usize];
+    Ok(name == b"anon_inode:bpf_link" || name == b"anon_inode:bpf-link")
 }

@@ -151,3 +151,133 @@ macro_rules! log_fmt {
         }
     };
 }
+
+/// libbpf's `errstr()`: the symbolic name of an errno value (either sign),
+/// `"-EINVAL"` and so on for the codes libbpf names, otherwise the negative
+/// number in decimal. Used inside messages only.
+pub fn errstr(err: c_int) -> ErrStr {
+    let e = err.checked_abs().unwrap_or(c_int::MAX);
+    let name: &[u8] = match e {
+        libc::E2BIG => b"-E2BIG",
+        libc::EACCES => b"-EACCES",
+        libc::EADDRINUSE => b"-EADDRINUSE",
+        libc::EADDRNOTAVAIL => b"-EADDRNOTAVAIL",
+        libc::EAGAIN => b"-EAGAIN",
+        libc::EALREADY => b"-EALREADY",
+        libc::EBADF => b"-EBADF",
+        libc::EBADFD => b"-EBADFD",
+        libc::EBUSY => b"-EBUSY",
+        libc::ECANCELED => b"-ECANCELED",
+        libc::ECHILD => b"-ECHILD",
+        libc::EDEADLK => b"-EDEADLK",
+        libc::EDOM => b"-EDOM",
+        libc::EEXIST => b"-EEXIST",
+        libc::EFAULT => b"-EFAULT",
+        libc::EFBIG => b"-EFBIG",
+        libc::EILSEQ => b"-EILSEQ",
+        libc::EINPROGRESS => b"-EINPROGRESS",
+        libc::EINTR => b"-EINTR",
+        libc::EINVAL => b"-EINVAL",
+        libc::EIO => b"-EIO",
+        libc::EISDIR => b"-EISDIR",
+        libc::ELOOP => b"-ELOOP",
+        libc::EMFILE => b"-EMFILE",
+        libc::EMLINK => b"-EMLINK",
+        libc::EMSGSIZE => b"-EMSGSIZE",
+        libc::ENAMETOOLONG => b"-ENAMETOOLONG",
+        libc::ENFILE => b"-ENFILE",
+        libc::ENODATA => b"-ENODATA",
+        libc::ENODEV => b"-ENODEV",
+        libc::ENOENT => b"-ENOENT",
+        libc::ENOEXEC => b"-ENOEXEC",
+        libc::ENOLINK => b"-ENOLINK",
+        libc::ENOMEM => b"-ENOMEM",
+        libc::ENOSPC => b"-ENOSPC",
+        libc::ENOTBLK => b"-ENOTBLK",
+        libc::ENOTDIR => b"-ENOTDIR",
+        524 => b"-ENOTSUPP", // kernel-internal, leaks out of some BPF paths
+        libc::ENOTTY => b"-ENOTTY",
+        libc::ENXIO => b"-ENXIO",
+        libc::EOPNOTSUPP => b"-EOPNOTSUPP",
+        libc::EOVERFLOW => b"-EOVERFLOW",
+        libc::EPERM => b"-EPERM",
+        libc::EPIPE => b"-EPIPE",
+        libc::EPROTO => b"-EPROTO",
+        libc::EPROTONOSUPPORT => b"-EPROTONOSUPPORT",
+        libc::ERANGE => b"-ERANGE",
+        libc::EROFS => b"-EROFS",
+        libc::ESPIPE => b"-ESPIPE",
+        libc::ESRCH => b"-ESRCH",
+        libc::ETXTBSY => b"-ETXTBSY",
+        libc::EUCLEAN => b"-EUCLEAN",
+        libc::EXDEV => b"-EXDEV",
+        _ => b"",
+    };
+    let mut s = ErrStr { buf: [0; 16] };
+    if !name.is_empty() {
+        s.buf[..name.len()].copy_from_slice(name);
+        return s;
+    }
+    // "%d" of the negative value (libbpf negates positive input first).
+    let mut v = if err > 0 { -(err as i64) } else { err as i64 };
+    let mut digits = [0u8; 12];
+    let mut n = 0;
+    let neg = v < 0;
+    v = v.abs();
+    loop {
+        digits[n] = b'0' + (v % 10) as u8;
+        n += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let mut i = 0;
+    if neg {
+        s.buf[0] = b'-';
+        i = 1;
+    }
+    for d in digits[..n].iter().rev() {
+        s.buf[i] = *d;
+        i += 1;
+    }
+    s
+}
+
+/// A NUL-terminated string made by [`errstr`].
+pub struct ErrStr {
+    buf: [u8; 16],
+}
+
+impl ErrStr {
+    /// For `%s` arguments.
+    pub fn as_ptr(&self) -> *const c_char {
+        self.buf.as_ptr() as *const c_char
+    }
+
+    /// The text.
+    pub fn as_bytes(&self) -> &[u8] {
+        let end = self
+            .buf
+            .iter()
+            .position(|&b| b == 0)
+            .unwrap_or(self.buf.len());
+        &self.buf[..end]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::errstr;
+
+    #[test]
+    fn errstr_names_like_libbpf() {
+        assert_eq!(errstr(-libc::EINVAL).as_bytes(), b"-EINVAL");
+        assert_eq!(errstr(libc::ENOENT).as_bytes(), b"-ENOENT");
+        assert_eq!(errstr(524).as_bytes(), b"-ENOTSUPP");
+        assert_eq!(errstr(-1000).as_bytes(), b"-1000");
+        assert_eq!(errstr(1000).as_bytes(), b"-1000");
+        assert_eq!(errstr(0).as_bytes(), b"0");
+        assert_eq!(errstr(i32::MIN).as_bytes(), b"-2147483648");
+    }
+}

@@ -1,0 +1,365 @@
+//! libbpf's high-level link object, `struct bpf_link`, with libbpf's own
+//! memory layout, so that objects cross between libbpf and bpflink in one
+//! process (under LD_PRELOAD libbpf hands its links to our
+//! `bpf_link__destroy`, and ours may reach libbpf).
+//!
+//! Rules that make this work, all libbpf's:
+//! * objects are allocated with the C allocator (`calloc`) and pin paths
+//!   with `strdup`, because either library may free what the other made;
+//! * destroying never assumes the object is ours: it runs the object's own
+//!   `detach` callback (unless disconnected) and its `dealloc` callback (or
+//!   `free`), so libbpf's perf-event, struct_ops and USDT links, which
+//!   extend the struct with fields of their own, are torn down correctly.
+//!
+//! Where libbpf dereferences a NULL argument, these functions answer
+//! `EINVAL` instead (documented per function in the C header).
+
+mod program;
+
+use core::ffi::{CStr, c_char, c_int};
+use core::ptr::NonNull;
+use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
+
+use errno::{Errno, errno};
+
+use crate::link::{self, UpdateOpts};
+use crate::log::errstr;
+use crate::{pr_debug, pr_warn};
+
+/// A link object: it holds an attachment (usually a link fd) and knows how
+/// to undo it. Opaque: use the bpf_link__ functions. (In Rust, pointers to
+/// it point to a LinkObject.)
+#[allow(non_camel_case_types)]
+pub struct bpf_link {
+    _private: [u8; 0],
+}
+
+/// A program of libbpf's object API (opaque; it belongs to libbpf, and
+/// bpflink reads it only through libbpf's own functions).
+#[allow(non_camel_case_types)]
+pub struct bpf_program {
+    _private: [u8; 0],
+}
+
+/// libbpf's internal `struct bpf_link` (libbpf_internal.h), 32 bytes on
+/// LP64: `{detach @0, dealloc @8, pin_path @16, fd @24, disconnected @28}`.
+#[repr(C)]
+pub struct LinkObject {
+    /// Undoes the attachment; called by destroy unless disconnected.
+    pub detach: Option<unsafe extern "C" fn(link: *mut LinkObject) -> c_int>,
+    /// Frees the object; `free()` is used when NULL.
+    pub dealloc: Option<unsafe extern "C" fn(link: *mut LinkObject)>,
+    /// Where the link is pinned (`strdup`ed), or NULL.
+    pub pin_path: *mut c_char,
+    /// The link fd (for libbpf's perf-event links without BPF link support,
+    /// the perf event fd; for USDT links, 0).
+    pub fd: c_int,
+    /// Set by disconnect: destroy then leaves the attachment alone.
+    pub disconnected: bool,
+}
+
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    use core::mem::{offset_of, size_of};
+    assert!(size_of::<LinkObject>() == 32);
+    assert!(offset_of!(LinkObject, dealloc) == 8);
+    assert!(offset_of!(LinkObject, pin_path) == 16);
+    assert!(offset_of!(LinkObject, fd) == 24);
+    assert!(offset_of!(LinkObject, disconnected) == 28);
+};
+
+const EINVAL: Errno = Errno(libc::EINVAL);
+
+/// libbpf's `IS_ERR_OR_NULL`: NULL or an `ERR_PTR` (the top 4095 addresses).
+pub fn is_err_or_null<T>(p: *const T) -> bool {
+    p.is_null() || (p as usize) >= (-4095isize) as usize
+}
+
+/// The object behind a C pointer, or `EINVAL` for NULL / `ERR_PTR`.
+///
+/// # Safety
+/// A pointer that is neither NULL nor an `ERR_PTR` must point to a live
+/// link object in libbpf's layout, not used concurrently for writing.
+unsafe fn object<'a>(p: *mut bpf_link) -> Result<&'a mut LinkObject, Errno> {
+    if is_err_or_null(p) {
+        return Err(EINVAL);
+    }
+    // SAFETY: non-null, not an error pointer; the caller vouches for it.
+    Ok(unsafe { &mut *(p as *mut LinkObject) })
+}
+
+/// libbpf's `bpf_link__detach_fd`: the detach callback of plain links.
+unsafe extern "C" fn detach_fd(link: *mut LinkObject) -> c_int {
+    // SAFETY: destroy calls it with the object it belongs to.
+    let fd = unsafe { (*link).fd };
+    // SAFETY: the object owns `fd`; this is its one close.
+    if unsafe { libc::close(fd) } < 0 {
+        -errno().0
+    } else {
+        0
+    }
+}
+
+/// A plain link object owning `fd`, allocated with `calloc` (libbpf may
+/// free it). On allocation failure the fd is handed back.
+fn new_object(fd: OwnedFd) -> Result<NonNull<LinkObject>, (Errno, OwnedFd)> {
+    // SAFETY: calloc of one object; checked for NULL below.
+    let p = unsafe { libc::calloc(1, core::mem::size_of::<LinkObject>()) } as *mut LinkObject;
+    let Some(p) = NonNull::new(p) else {
+        return Err((Errno(libc::ENOMEM), fd));
+    };
+    // SAFETY: fresh, zeroed, properly sized and aligned allocation.
+    unsafe {
+        p.as_ptr().write(LinkObject {
+            detach: Some(detach_fd),
+            dealloc: None,
+            pin_path: core::ptr::null_mut(),
+            fd: fd.into_raw_fd(),
+            disconnected: false,
+        })
+    };
+    Ok(p)
+}
+
+/// `bpf_link__open`: a link object for the object pinned at `path`,
+/// remembering `path` as its pin path. Like libbpf, the pinned object is
+/// not required to be a link.
+///
+/// # Safety
+/// `path` is NULL (the kernel answers `EFAULT`) or a NUL-terminated string.
+pub unsafe fn open(path: *const c_char) -> Result<NonNull<bpf_link>, Errno> {
+    let fd = link::open_pinned_at(path).inspect_err(|e| {
+        pr_warn!("failed to open link at %s: %d\n", path, -e.0);
+    })?;
+    let obj = new_object(fd).map_err(|(e, _fd)| e)?;
+    // SAFETY: `path` is a valid string here (the kernel just read it).
+    let copy = unsafe { libc::strdup(path) };
+    if copy.is_null() {
+        // SAFETY: our own fresh object; destroy closes its fd.
+        let _ = unsafe { destroy(obj.as_ptr() as *mut bpf_link) };
+        return Err(Errno(libc::ENOMEM));
+    }
+    // SAFETY: our own fresh object.
+    unsafe { (*obj.as_ptr()).pin_path = copy };
+    Ok(obj.cast())
+}
+
+/// `bpflink_link_from_fd`: a link object that takes ownership of `fd`,
+/// which must be a BPF link. On failure the caller keeps the fd.
+pub fn from_fd(fd: OwnedFd) -> Result<NonNull<bpf_link>, (Errno, OwnedFd)> {
+    match link::is_link(fd.as_raw_fd()) {
+        Ok(true) => new_object(fd).map(NonNull::cast),
+        Ok(false) => Err((EINVAL, fd)),
+        Err(e) => Err((e, fd)),
+    }
+}
+
+/// `bpf_link__fd`.
+///
+/// # Safety
+/// See [`object`].
+pub unsafe fn fd(p: *const bpf_link) -> Result<c_int, Errno> {
+    // SAFETY: forwarded contract; only read.
+    Ok(unsafe { object(p as *mut bpf_link)? }.fd)
+}
+
+/// `bpf_link__pin_path`: the pin path, or NULL.
+///
+/// # Safety
+/// See [`object`].
+pub unsafe fn pin_path(p: *const bpf_link) -> Result<*const c_char, Errno> {
+    // SAFETY: forwarded contract; only read.
+    Ok(unsafe { object(p as *mut bpf_link)? }.pin_path)
+}
+
+/// `bpf_link__disconnect`.
+///
+/// # Safety
+/// See [`object`].
+pub unsafe fn disconnect(p: *mut bpf_link) -> Result<(), Errno> {
+    // SAFETY: forwarded contract.
+    unsafe { object(p)? }.disconnected = true;
+    Ok(())
+}
+
+/// `bpf_link__detach`: detaches in the kernel; the object and its fd stay.
+///
+/// # Safety
+/// See [`object`].
+pub unsafe fn detach(p: *mut bpf_link) -> Result<(), Errno> {
+    // SAFETY: forwarded contract.
+    link::detach(unsafe { object(p)? }.fd)
+}
+
+/// libbpf's `make_parent_dir`: creates the directory that will hold
+/// `path` (one level, mode 0700); it may already exist.
+fn make_parent_dir(path: &CStr) -> Result<(), Errno> {
+    let dir = ParentDir::of(path)?;
+    // SAFETY: `dir` is a NUL-terminated string.
+    if unsafe { libc::mkdir(dir.as_ptr(), 0o700) } != 0 && errno().0 != libc::EEXIST {
+        let e = errno();
+        pr_warn!(
+            "failed to mkdir %s: %s\n",
+            path.as_ptr(),
+            errstr(-e.0).as_ptr()
+        );
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// libbpf's `check_path`: the directory of `path` must be on a bpffs.
+fn check_path(path: &CStr) -> Result<(), Errno> {
+    let dir = ParentDir::of(path)?;
+    // SAFETY: an all-zero statfs is a valid out-buffer.
+    let mut st: libc::statfs = unsafe { core::mem::zeroed() };
+    // SAFETY: `dir` is NUL-terminated; `st` is writable.
+    if unsafe { libc::statfs(dir.as_ptr(), &mut st) } != 0 {
+        let e = errno();
+        pr_warn!(
+            "failed to statfs %s: %s\n",
+            dir.as_ptr(),
+            errstr(e.0).as_ptr()
+        );
+        return Err(e);
+    }
+    if st.f_type as u64 != libc::BPF_FS_MAGIC as u64 {
+        pr_warn!("specified path %s is not on BPF FS\n", path.as_ptr());
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// `dirname(strdup(path))`, freed on drop (POSIX dirname, as libbpf uses).
+struct ParentDir {
+    copy: NonNull<c_char>,
+    dir: *const c_char,
+}
+
+impl ParentDir {
+    fn of(path: &CStr) -> Result<Self, Errno> {
+        // SAFETY: `path` is NUL-terminated.
+        let copy =
+            NonNull::new(unsafe { libc::strdup(path.as_ptr()) }).ok_or(Errno(libc::ENOMEM))?;
+        // SAFETY: dirname modifies and returns a pointer into its argument
+        // (or a static "."), valid while `copy` lives.
+        let dir = unsafe { libc::dirname(copy.as_ptr()) };
+        Ok(Self { copy, dir })
+    }
+
+    fn as_ptr(&self) -> *const c_char {
+        self.dir
+    }
+}
+
+impl Drop for ParentDir {
+    fn drop(&mut self) {
+        // SAFETY: allocated by strdup in `of`, freed once.
+        unsafe { libc::free(self.copy.as_ptr().cast()) };
+    }
+}
+
+/// `bpf_link__pin`: pins the link at `path` on a bpffs and remembers the
+/// path. `EBUSY` if already pinned; a failed pin leaves the object as it
+/// was.
+///
+/// # Safety
+/// See [`object`]; `path` is NULL (refused with `EINVAL`) or a
+/// NUL-terminated string.
+pub unsafe fn pin(p: *mut bpf_link, path: *const c_char) -> Result<(), Errno> {
+    // SAFETY: forwarded contract.
+    let obj = unsafe { object(p)? };
+    if !obj.pin_path.is_null() {
+        return Err(Errno(libc::EBUSY));
+    }
+    if path.is_null() {
+        return Err(EINVAL);
+    }
+    // SAFETY: non-null, NUL-terminated by contract.
+    let path = unsafe { CStr::from_ptr(path) };
+    make_parent_dir(path)?;
+    check_path(path)?;
+    // SAFETY: NUL-terminated.
+    let copy = unsafe { libc::strdup(path.as_ptr()) };
+    if copy.is_null() {
+        return Err(Errno(libc::ENOMEM));
+    }
+    // SAFETY: `copy` is a valid string we own.
+    if let Err(e) = link::pin(obj.fd, unsafe { CStr::from_ptr(copy) }) {
+        // SAFETY: allocated above, not stored anywhere.
+        unsafe { libc::free(copy.cast()) };
+        return Err(e);
+    }
+    obj.pin_path = copy;
+    pr_debug!("link fd=%d: pinned at %s\n", obj.fd, obj.pin_path);
+    Ok(())
+}
+
+/// `bpf_link__unpin`: removes the pin file. `EINVAL` when not pinned; if
+/// unlink fails, its errno is returned and the pin path is kept.
+///
+/// # Safety
+/// See [`object`].
+pub unsafe fn unpin(p: *mut bpf_link) -> Result<(), Errno> {
+    // SAFETY: forwarded contract.
+    let obj = unsafe { object(p)? };
+    if obj.pin_path.is_null() {
+        return Err(EINVAL);
+    }
+    // SAFETY: pin_path is a NUL-terminated string owned by the object.
+    if unsafe { libc::unlink(obj.pin_path) } != 0 {
+        return Err(errno());
+    }
+    pr_debug!("link fd=%d: unpinned from %s\n", obj.fd, obj.pin_path);
+    // SAFETY: allocated with strdup (by us or libbpf), freed once here.
+    unsafe { libc::free(obj.pin_path.cast()) };
+    obj.pin_path = core::ptr::null_mut();
+    Ok(())
+}
+
+/// `bpf_link__update_program`: replaces the link's program with `prog`, a
+/// libbpf `struct bpf_program` whose fd is read through libbpf's own
+/// `bpf_program__fd`, found in the running process.
+///
+/// # Safety
+/// See [`object`]; `prog` is whatever libbpf's `bpf_program__fd` accepts.
+pub unsafe fn update_program(p: *mut bpf_link, prog: *mut bpf_program) -> Result<(), Errno> {
+    // SAFETY: forwarded contract.
+    let link_fd = unsafe { object(p)? }.fd;
+    // SAFETY: forwarded contract.
+    let prog_fd = unsafe { program::fd(prog)? };
+    link::update(link_fd, prog_fd, &UpdateOpts::default())
+}
+
+/// `bpf_link__destroy`: NULL and `ERR_PTR` are accepted and ignored.
+/// Runs the object's detach callback unless disconnected, frees the pin
+/// path (the pin itself stays), then runs the dealloc callback or frees
+/// the object. Returns the detach callback's error.
+///
+/// # Safety
+/// A pointer that is neither NULL nor an `ERR_PTR` must be a live link
+/// object in libbpf's layout allocated with the C allocator (or with its
+/// own dealloc callback); it is gone afterwards.
+pub unsafe fn destroy(p: *mut bpf_link) -> Result<(), Errno> {
+    if is_err_or_null(p) {
+        return Ok(());
+    }
+    let obj = p as *mut LinkObject;
+    let mut err = 0;
+    // SAFETY: a live object by contract; the callbacks are its own.
+    unsafe {
+        if !(*obj).disconnected {
+            if let Some(detach) = (*obj).detach {
+                err = detach(obj);
+            }
+        }
+        if !(*obj).pin_path.is_null() {
+            libc::free((*obj).pin_path.cast());
+        }
+        match (*obj).dealloc {
+            Some(dealloc) => dealloc(obj),
+            None => libc::free(obj.cast()),
+        }
+    }
+    if err < 0 { Err(Errno(-err)) } else { Ok(()) }
+}
