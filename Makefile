@@ -68,7 +68,9 @@ FORCE:
 # --- tests ------------------------------------------------------------------
 TEST_SRCS := $(wildcard tests-c/test_*.c)
 TEST_BINS := $(patsubst tests-c/%.c,$(B)/tests-c/%,$(TEST_SRCS))
-SUPPORT   := tests-c/support.c
+# support.c: fixtures that never call the library (the differential suite
+# links it too); support_link.c: the one fixture that does.
+SUPPORT   := tests-c/support.c tests-c/support_link.c
 
 $(B)/tests-c/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(SO)
 	@mkdir -p $(dir $@)
@@ -93,7 +95,8 @@ test-c: $(TEST_BINS)
 #                      calls themselves (tests-c/diff_*.c; diff.h explains).
 #                      Built against the *reference* headers, linked to neither
 #                      library, -rdynamic so that its syscall() is the one both
-#                      libraries call.
+#                      libraries call. Its fixtures are tests-c/support.c, the
+#                      library-free half of the kernel tests' fixtures.
 #   abi_layout         opts struct layouts and *__last_field, ours vs libbpf's
 #                      headers (one X-macro field list, two TUs).
 #   check_headers.sh   our headers alone and mixed with libbpf's, gcc/g++/clang,
@@ -103,6 +106,7 @@ test-c: $(TEST_BINS)
 #   make test-abi      the three ABI checks alone
 REF_INC    := $(REF)/include
 DIFF_SRCS  := $(wildcard tests-c/diff_*.c)
+DIFF_FIX   := tests-c/support.c tests-c/support.h tests-c/tap.h
 DIFF_BIN   := $(B)/tests-c/diff_link
 ABI_BIN    := $(B)/tests-c/abi_layout
 ABI_SCRIPTS:= tests-c/check_headers.sh tests-c/check_symbols.sh
@@ -111,11 +115,11 @@ CFLAGS_X   := -O2 -g -Wall -Wextra -Werror -Itests-c
 
 test-c: $(DIFF_BIN) $(ABI_BIN)
 
-$(DIFF_BIN): $(DIFF_SRCS) tests-c/diff.h $(SO)
+$(DIFF_BIN): $(DIFF_SRCS) tests-c/diff.h $(DIFF_FIX) $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) \
 	    -DOURS_SO='"$(abspath $(B))/$(SONAME)"' -DREF_SO='"$(abspath $(REF_SO))"' \
-	    -rdynamic -o $@ $(DIFF_SRCS) -ldl
+	    -rdynamic -o $@ $(DIFF_SRCS) tests-c/support.c -ldl
 
 # The same field list compiled once against each header set.
 $(B)/tests-c/abi_ours.o: tests-c/abi_table.c tests-c/abi_fields.h tests-c/abi.h $(HEADERS)

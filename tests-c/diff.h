@@ -83,13 +83,11 @@ struct recording {
 	struct rec r[REC_MAX];
 };
 
-/* Where syscall() records bpf(2) calls; NULL: not recording. */
+/* Where syscall() records bpf(2) calls; NULL: not recording. run_call()
+ * sets it only around the library call itself, so the bpf(2) calls of the
+ * fixtures (support.c), which pass through the same syscall(), are never
+ * recorded. */
 extern struct recording *volatile rec_target;
-
-/* The real syscall(), for fixtures that must not be recorded. */
-long real_sys(long n, long a, long b, long c);
-/* bpf(2) without recording; returns the raw result (-1 and errno). */
-long sys_bpf_raw(int cmd, void *attr, unsigned int size);
 
 /* ---- print capture (diff_main.c) --------------------------------------- */
 
@@ -202,32 +200,26 @@ void group_end(void);
  * failure of the group but not as a differential case. */
 bool group_check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void group_skip(const char *why);
+/* group_begin() for a group that needs root (sup_root_missing()): without
+ * it, prints the group's TAP skip with the reason and returns false, and
+ * the caller returns without group_end(). */
+bool group_begin_root(const char *name);
 
 extern unsigned long diff_cases_total;
 
-/* ---- fixtures (diff_fixtures.c) --------------------------------------- */
+/* ---- fixtures ---------------------------------------------------------- */
+/*
+ * Programs, ids, child cgroups, queries, BTF ids and the cleanup at exit
+ * are the kernel tests' own fixtures (support.h; support.c makes them
+ * with raw bpf(2) and links no library). What only this suite needs is in
+ * diff_fixtures.c:
+ */
 
-/* Loads a two-instruction program (r0 = ret; exit) with raw bpf(2). */
-int load_prog(enum bpf_prog_type type, enum bpf_attach_type expected, __u32 attach_btf_id,
-	      int ret);
-__u32 prog_id(int prog_fd);
-__u32 link_id(int link_fd);
-bool is_root(void);
-/* A fresh child cgroup of /sys/fs/cgroup/unified; its fd; NULL path on failure. */
-int cgroup_make(char *path, size_t len, const char *tag);
-void cgroup_remove(const char *path);
-/* Removes every cgroup made and not yet removed (signal handlers, exit). */
-void cgroup_cleanup_all(void);
-/* Revision of an attach point (BPF_PROG_QUERY), 0 on failure. */
-__u64 query_revision(int target, enum bpf_attach_type type);
-/* Id of a vmlinux BTF function (via bpftool), 0 if not found. */
-__u32 vmlinux_btf_func(const char *name);
-/* Remembers a link id created by a test, for the leak check at exit. */
+/* Remembers the id of a link a case created, for the check at the end
+ * that the suite left no link behind. */
 void note_link_id(__u32 id);
-/* Link ids noted and still alive now (0: all gone). */
+/* How many of the noted links are still alive now (0: all gone). */
 int live_noted_links(void);
-/* Moves fd to number `to` (dup2 + close); returns `to`. */
-int move_fd(int fd, int to);
 
 /* ---- the opts sweep (diff_sweep.c) ----------------------------------- */
 

@@ -219,6 +219,18 @@ static void designated_cases(void)
 		}
 }
 
+/* bpf_link_create(-1, -1, t, opts) with opts of every size, and each
+ * options byte set to val in turn (opts_sweep). */
+static void sweep_attach_type(unsigned int t, unsigned char val)
+{
+	struct call c = { .fn = FN_CREATE, .a = -1, .b = -1, .u = t };
+	char desc[64];
+
+	snprintf(desc, sizeof(desc), "attach=%u", t);
+	opts_sweep(&c, sizeof(struct bpf_link_create_opts), KNOWN_END(bpf_link_create_opts), desc,
+		   val);
+}
+
 void groups_create(void)
 {
 	static const int fds[][2] = {
@@ -249,18 +261,9 @@ void groups_create(void)
 		snprintf(name, sizeof(name), "bpf_link_create opts sweep (sz x byte), prog_fd -1: %s",
 			 branch_name[b]);
 		group_begin(name);
-		for (k = 0; k < n_types; k++) {
-			char desc[64];
-
-			if (branch_of(attach_types[k]) != b)
-				continue;
-			c.a = -1;
-			c.b = -1;
-			c.u = attach_types[k];
-			snprintf(desc, sizeof(desc), "attach=%u", c.u);
-			opts_sweep(&c, sizeof(struct bpf_link_create_opts),
-				   KNOWN_END(bpf_link_create_opts), desc, 0x01);
-		}
+		for (k = 0; k < n_types; k++)
+			if (branch_of(attach_types[k]) == b)
+				sweep_attach_type(attach_types[k], 0x01);
 		group_end();
 	}
 
@@ -269,16 +272,8 @@ void groups_create(void)
 		static const unsigned int some[] = { BPF_TCX_INGRESS, BPF_CGROUP_INET_INGRESS,
 						     BPF_NETFILTER, BPF_TRACE_FENTRY, BPF_XDP };
 
-		for (i = 0; i < sizeof(some) / sizeof(some[0]); i++) {
-			char desc[64];
-
-			c.a = -1;
-			c.b = -1;
-			c.u = some[i];
-			snprintf(desc, sizeof(desc), "attach=%u", c.u);
-			opts_sweep(&c, sizeof(struct bpf_link_create_opts),
-				   KNOWN_END(bpf_link_create_opts), desc, 0x80);
-		}
+		for (i = 0; i < sizeof(some) / sizeof(some[0]); i++)
+			sweep_attach_type(some[i], 0x80);
 	}
 	group_end();
 

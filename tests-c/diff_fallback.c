@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "diff.h"
+#include "support.h"
 
 static const unsigned int fallback_types[] = {
 	BPF_TRACE_RAW_TP, BPF_TRACE_FENTRY, BPF_TRACE_FEXIT, BPF_MODIFY_RETURN, BPF_LSM_MAC,
@@ -50,29 +51,22 @@ static void expect_ref_sequence(int prog, unsigned int t, int target, bool fallb
 			    target);
 }
 
-void groups_fallback(void)
+static void null_opts_group(int cg, int rt)
 {
 	static const int targets[] = { 0, 1, -1, INT_MAX };
-	int cg, rt, progs[2];
+	const int progs[2] = { cg, rt };
 	const char *pname[2] = { "cgroup_skb", "raw_tracepoint" };
-	size_t i, j;
 	unsigned int t;
+	size_t i;
 	int p;
 
-	group_begin("raw tracepoint fallback: real programs, NULL opts, every attach type");
-	if (!is_root()) {
-		group_skip("loading programs needs root");
+	if (!group_begin_root("raw tracepoint fallback: real programs, NULL opts, every attach "
+			      "type"))
 		return;
-	}
-	cg = load_prog(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 0, 1);
-	rt = load_prog(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0, 0);
 	if (!group_check(cg >= 0 && rt >= 0, "loading the programs failed (%d, %d)", cg, rt)) {
 		group_end();
 		return;
 	}
-	progs[0] = cg;
-	progs[1] = rt;
-
 	for (p = 0; p < 2; p++)
 		for (t = 0; t <= 62; t++)
 			for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
@@ -89,8 +83,15 @@ void groups_fallback(void)
 	for (i = 0; i < sizeof(no_fallback_types) / sizeof(no_fallback_types[0]); i++)
 		expect_ref_sequence(cg, no_fallback_types[i], 0, false);
 	group_end();
+}
 
-	group_begin("raw tracepoint fallback: opts sweep (sz x byte), real program, target 0");
+static void sweep_group(int cg, int rt)
+{
+	size_t i;
+
+	if (!group_begin_root("raw tracepoint fallback: opts sweep (sz x byte), real program, "
+			      "target 0"))
+		return;
 	for (i = 0; i < sizeof(fallback_types) / sizeof(fallback_types[0]); i++) {
 		struct call c = { .fn = FN_CREATE, .a = cg, .b = 0, .u = fallback_types[i] };
 		char desc[64];
@@ -111,8 +112,15 @@ void groups_fallback(void)
 			   "raw_tracepoint prog attach=58 target=0", 0x01);
 	}
 	group_end();
+}
 
-	group_begin("raw tracepoint fallback: field recipes, real program, target 0 and 1");
+static void recipes_group(int cg, int rt)
+{
+	size_t i, j;
+
+	if (!group_begin_root("raw tracepoint fallback: field recipes, real program, target 0 "
+			      "and 1"))
+		return;
 	for (i = 0; i < sizeof(fallback_types) / sizeof(fallback_types[0]); i++)
 		for (j = 0; j < 2; j++)
 			create_recipes(fallback_types[i], cg, (int)j, "cgroup_skb prog");
@@ -120,7 +128,19 @@ void groups_fallback(void)
 		create_recipes(no_fallback_types[i], cg, 0, "cgroup_skb prog");
 	create_recipes(BPF_TRACE_RAW_TP, rt, 0, "raw_tracepoint prog");
 	group_end();
+}
 
-	close(cg);
-	close(rt);
+void groups_fallback(void)
+{
+	int cg = -1, rt = -1;
+
+	if (!sup_root_missing()) {
+		cg = sup_prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
+		rt = sup_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0);
+	}
+	null_opts_group(cg, rt);
+	sweep_group(cg, rt);
+	recipes_group(cg, rt);
+	SUP_CLOSE(cg);
+	SUP_CLOSE(rt);
 }

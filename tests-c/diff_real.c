@@ -14,17 +14,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/btf.h>
 #include <linux/netfilter.h>
 #include <linux/perf_event.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "diff.h"
+#include "support.h"
 
 /* Fixed fd numbers the per-library fds are placed at. */
 enum { FX_TARGET = 900, FX_LINK = 901, FX_LINK2 = 902 };
@@ -42,6 +42,17 @@ static void map(struct call *c, int fixed, const int fd[NLIB])
 	c->map[c->nmap].fd[OURS] = fd[OURS];
 	c->map[c->nmap].fd[REF] = fd[REF];
 	c->nmap++;
+}
+
+/* bpf_link_create(prog, target, type, opts) where target is each library's
+ * own attach point (a cgroup, a netns, a perf event), placed at FX_TARGET. */
+static struct call mk_create(int prog, const int target[NLIB], unsigned int type,
+			     const void *opts)
+{
+	struct call c = mk(FN_CREATE, prog, FX_TARGET, type, opts);
+
+	map(&c, FX_TARGET, target);
+	return c;
 }
 
 static void closep(int fd[NLIB])
@@ -65,7 +76,7 @@ static void keep(struct call *c, int out[NLIB], const char *desc)
 	if (c->fn == FN_CREATE)
 		for (lib = 0; lib < NLIB; lib++)
 			if (out[lib] >= 0)
-				note_link_id(link_id(out[lib]));
+				note_link_id(sup_link_id(out[lib]));
 }
 
 /* A create that must not leave a link behind either way. */
@@ -123,8 +134,8 @@ static void id_cases(const int lk[NLIB], const char *desc)
 	__u32 ids[NLIB], next;
 	int i;
 
-	ids[OURS] = link_id(lk[OURS]);
-	ids[REF] = link_id(lk[REF]);
+	ids[OURS] = sup_link_id(lk[OURS]);
+	ids[REF] = sup_link_id(lk[REF]);
 	group_check(ids[OURS] && ids[REF], "%s: link ids not found", desc);
 	for (i = 0; i < NLIB; i++) {
 		struct bpf_get_fd_by_id_opts o;
@@ -159,66 +170,87 @@ static void id_cases(const int lk[NLIB], const char *desc)
 	}
 }
 
+/*
+ * What follows a detach, for the link at lk (new_prog: a program it could
+ * run): the detach itself, link info of the detached link (with the bytes
+ * at mask_off..+mask_len masked), a second detach, and an update.
+ */
+static void detach_cases(const int lk[NLIB], int new_prog, unsigned int mask_off,
+			 unsigned int mask_len, const char *name)
+{
+	char desc[128];
+
+	snprintf(desc, sizeof(desc), "%s: detach", name);
+	simple_case(FN_DETACH, lk, desc);
+	snprintf(desc, sizeof(desc), "%s after detach", name);
+	info_case(lk, sizeof(struct bpf_link_info), NULL, mask_off, mask_len, desc);
+	snprintf(desc, sizeof(desc), "%s: detach again", name);
+	simple_case(FN_DETACH, lk, desc);
+	snprintf(desc, sizeof(desc), "%s: update after detach", name);
+	update_case(lk, new_prog, NULL, desc);
+}
+
 /* ---- cgroup ----------------------------------------------------------- */
 
-static int P[5], RT;
+/* Revision of an attach point (a cgroup fd, or an ifindex of the current
+ * netns); 0 on failure. */
+static __u64 revision(int target, enum bpf_attach_type type)
+{
+	struct sup_query q;
+
+	return sup_prog_query(target, type, &q) ? 0 : q.revision;
+}
 
 static void cgroup_group(void)
 {
-	char path[NLIB][256];
-	int cg[NLIB], l1[NLIB], l2[NLIB], l3[NLIB], l4[NLIB], l5[NLIB], lib;
+	struct sup_cgroup cgs[NLIB];
+	int P[5], RT, cg[NLIB], l1[NLIB], l2[NLIB], l3[NLIB], l4[NLIB], l5[NLIB], lib, k;
 	struct bpf_link_create_opts o;
 	struct bpf_link_update_opts u;
 	unsigned char tail[OUT_MAX];
 	struct call c;
 	__u64 rev[NLIB];
 
-	group_begin("real cgroup links (child cgroup per library): create, ordering, "
-		    "info, ids, update, detach");
-	for (lib = 0; lib < NLIB; lib++)
-		cg[lib] = cgroup_make(path[lib], sizeof(path[lib]), lib == OURS ? "ours" : "ref");
-	if (!group_check(cg[OURS] >= 0 && cg[REF] >= 0, "cannot create child cgroups")) {
-		for (lib = 0; lib < NLIB; lib++)
-			if (cg[lib] >= 0) {
-				close(cg[lib]);
-				cgroup_remove(path[lib]);
-			}
-		group_end();
+	if (!group_begin_root("real cgroup links (child cgroup per library): create, ordering, "
+			      "info, ids, update, detach"))
 		return;
+	for (k = 0; k < 5; k++)
+		P[k] = sup_prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
+	RT = sup_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0);
+	for (lib = 0; lib < NLIB; lib++) {
+		sup_cgroup_create(&cgs[lib], lib == OURS ? "diff-ours" : "diff-ref");
+		cg[lib] = cgs[lib].fd;
 	}
+	if (!group_check(P[0] >= 0 && P[4] >= 0 && RT >= 0 && cg[OURS] >= 0 && cg[REF] >= 0,
+			 "cannot load the programs or create the child cgroups"))
+		goto out;
 
-	c = mk(FN_CREATE, P[0], FX_TARGET, BPF_CGROUP_INET_INGRESS, NULL);
-	map(&c, FX_TARGET, cg);
+	c = mk_create(P[0], cg, BPF_CGROUP_INET_INGRESS, NULL);
 	keep(&c, l1, "cgroup: create(P0, ingress, NULL)");
 	group_check(l1[OURS] >= 0 && l1[REF] >= 0, "cgroup link not created");
 
-	c = mk(FN_CREATE, P[0], FX_TARGET, BPF_CGROUP_INET_INGRESS, NULL);
-	map(&c, FX_TARGET, cg);
+	c = mk_create(P[0], cg, BPF_CGROUP_INET_INGRESS, NULL);
 	once(&c, "cgroup: create(P0, ingress) again");
 
-	c = mk(FN_CREATE, P[1], FX_TARGET, BPF_CGROUP_INET_EGRESS, NULL);
-	map(&c, FX_TARGET, cg);
+	c = mk_create(P[1], cg, BPF_CGROUP_INET_EGRESS, NULL);
 	keep(&c, l2, "cgroup: create(P1, egress, NULL)");
 
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
 	o.flags = BPF_F_BEFORE;
 	o.cgroup.relative_fd = (__u32)P[0];
-	c = mk(FN_CREATE, P[2], FX_TARGET, BPF_CGROUP_INET_INGRESS, &o);
-	map(&c, FX_TARGET, cg);
+	c = mk_create(P[2], cg, BPF_CGROUP_INET_INGRESS, &o);
 	keep(&c, l3, "cgroup: create(P2, ingress, BEFORE relative_fd=P0)");
 
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
 	o.flags = BPF_F_AFTER;
-	o.cgroup.relative_id = prog_id(P[0]);
-	c = mk(FN_CREATE, P[3], FX_TARGET, BPF_CGROUP_INET_INGRESS, &o);
-	map(&c, FX_TARGET, cg);
+	o.cgroup.relative_id = sup_prog_id(P[0]);
+	c = mk_create(P[3], cg, BPF_CGROUP_INET_INGRESS, &o);
 	keep(&c, l4, "cgroup: create(P3, ingress, AFTER relative_id=id(P0))");
 
 	o.cgroup.relative_fd = (__u32)P[0];
-	c = mk(FN_CREATE, P[4], FX_TARGET, BPF_CGROUP_INET_INGRESS, &o);
-	map(&c, FX_TARGET, cg);
+	c = mk_create(P[4], cg, BPF_CGROUP_INET_INGRESS, &o);
 	once(&c, "cgroup: create(P4, relative_fd and relative_id)");
 
 	/* Anchored on a link: the link fd sits at FX_LINK for both. */
@@ -226,39 +258,34 @@ static void cgroup_group(void)
 	o.sz = sizeof(o);
 	o.flags = BPF_F_BEFORE | BPF_F_LINK;
 	o.cgroup.relative_fd = FX_LINK;
-	c = mk(FN_CREATE, P[4], FX_TARGET, BPF_CGROUP_INET_INGRESS, &o);
-	map(&c, FX_TARGET, cg);
+	c = mk_create(P[4], cg, BPF_CGROUP_INET_INGRESS, &o);
 	map(&c, FX_LINK, l1);
 	once(&c, "cgroup: create(P4, BEFORE|LINK relative_fd=link l1)");
 	o.flags = BPF_F_AFTER | BPF_F_LINK;
-	c = mk(FN_CREATE, P[4], FX_TARGET, BPF_CGROUP_INET_INGRESS, &o);
-	map(&c, FX_TARGET, cg);
+	c = mk_create(P[4], cg, BPF_CGROUP_INET_INGRESS, &o);
 	map(&c, FX_LINK, l1);
 	once(&c, "cgroup: create(P4, AFTER|LINK relative_fd=link l1)");
 
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
 	o.flags = BPF_F_BEFORE | BPF_F_LINK;
-	o.cgroup.relative_id = prog_id(P[3]);
-	c = mk(FN_CREATE, P[4], FX_TARGET, BPF_CGROUP_INET_INGRESS, &o);
-	map(&c, FX_TARGET, cg);
+	o.cgroup.relative_id = sup_prog_id(P[3]);
+	c = mk_create(P[4], cg, BPF_CGROUP_INET_INGRESS, &o);
 	once(&c, "cgroup: create(P4, BEFORE|LINK relative_id=prog id: not a link id)");
 
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
 	o.cgroup.expected_revision = 1;
-	c = mk(FN_CREATE, P[4], FX_TARGET, BPF_CGROUP_INET_INGRESS, &o);
-	map(&c, FX_TARGET, cg);
+	c = mk_create(P[4], cg, BPF_CGROUP_INET_INGRESS, &o);
 	once(&c, "cgroup: create(P4, stale expected_revision 1)");
 
 	for (lib = 0; lib < NLIB; lib++)
-		rev[lib] = query_revision(cg[lib], BPF_CGROUP_INET_INGRESS);
+		rev[lib] = revision(cg[lib], BPF_CGROUP_INET_INGRESS);
 	group_check(rev[OURS] == rev[REF] && rev[OURS],
 		    "cgroup revisions differ: %llu vs %llu (fixture not symmetric)",
 		    (unsigned long long)rev[OURS], (unsigned long long)rev[REF]);
 	o.cgroup.expected_revision = rev[OURS];
-	c = mk(FN_CREATE, P[4], FX_TARGET, BPF_CGROUP_INET_INGRESS, &o);
-	map(&c, FX_TARGET, cg);
+	c = mk_create(P[4], cg, BPF_CGROUP_INET_INGRESS, &o);
 	keep(&c, l5, "cgroup: create(P4, current expected_revision)");
 
 	/* The new program must be first: P2 before P0 ... (kernel order is
@@ -310,10 +337,7 @@ static void cgroup_group(void)
 	update_case(l1, P[2], NULL, "cgroup: update(l1, P2: already attached)");
 	simple_case(FN_ITER_CREATE, l1, "cgroup: iter_create(l1)");
 
-	simple_case(FN_DETACH, l1, "cgroup: detach(l1)");
-	info_case(l1, sizeof(struct bpf_link_info), NULL, 16, 8, "cgroup l1 after detach");
-	simple_case(FN_DETACH, l1, "cgroup: detach(l1) again");
-	update_case(l1, P[0], NULL, "cgroup: update(l1) after detach");
+	detach_cases(l1, P[0], 16, 8, "cgroup l1");
 	simple_case(FN_DETACH, l2, "cgroup: detach(l2)");
 
 	closep(l1);
@@ -321,10 +345,12 @@ static void cgroup_group(void)
 	closep(l3);
 	closep(l4);
 	closep(l5);
-	for (lib = 0; lib < NLIB; lib++) {
-		close(cg[lib]);
-		cgroup_remove(path[lib]);
-	}
+out:
+	for (lib = 0; lib < NLIB; lib++)
+		sup_cgroup_destroy(&cgs[lib]);
+	for (k = 0; k < 5; k++)
+		SUP_CLOSE(P[k]);
+	SUP_CLOSE(RT);
 	group_end();
 }
 
@@ -345,15 +371,17 @@ static void leave_ns(void)
 		printf("# setns back: %s\n", strerror(errno));
 }
 
+/* A fresh network namespace for each library; the process itself stays
+ * where it was. Each group that needs them makes its own. */
 static bool make_netns(void)
 {
+	bool ok = true;
 	int lib;
 
-	ns_orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ns_orig = sup_netns_open();
 	for (lib = 0; lib < NLIB; lib++) {
-		if (unshare(CLONE_NEWNET))
-			return false;
-		ns[lib] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		ok = ok && !unshare(CLONE_NEWNET);
+		ns[lib] = ok ? sup_netns_open() : -1;
 	}
 	leave_ns();
 	return ns_orig >= 0 && ns[OURS] >= 0 && ns[REF] >= 0;
@@ -361,14 +389,9 @@ static bool make_netns(void)
 
 static void drop_netns(void)
 {
-	int lib;
-
 	leave_ns();
-	for (lib = 0; lib < NLIB; lib++)
-		if (ns[lib] >= 0)
-			close(ns[lib]);
-	if (ns_orig >= 0)
-		close(ns_orig);
+	closep(ns);
+	SUP_CLOSE(ns_orig);
 }
 
 static struct call mkns(enum fn fn, int a, int b, unsigned int u, const void *opts)
@@ -379,18 +402,15 @@ static struct call mkns(enum fn fn, int a, int b, unsigned int u, const void *op
 	return c;
 }
 
-static __u64 ns_revision(int lib, unsigned int type)
+/* Revision of lo's hook `type` in the namespace of library lib. */
+static __u64 ns_revision(int lib, enum bpf_attach_type type)
 {
-	union bpf_attr attr;
+	__u64 rev;
 
 	enter_ns(lib, NULL);
-	memset(&attr, 0, sizeof(attr));
-	attr.query.target_ifindex = 1;
-	attr.query.attach_type = type;
-	if (sys_bpf_raw(BPF_PROG_QUERY, &attr, sizeof(attr)) < 0)
-		attr.query.revision = 0;
+	rev = revision(1, type);
 	leave_ns();
-	return attr.query.revision;
+	return rev;
 }
 
 static void tcx_group(void)
@@ -401,14 +421,14 @@ static void tcx_group(void)
 	struct call c;
 	__u64 rev[NLIB];
 
-	group_begin("real tcx links on lo (netns per library): relative fd/id, BPF_F_ID, "
-		    "expected_revision, update, detach");
-	for (k = 0; k < 6; k++)
-		S[k] = load_prog(BPF_PROG_TYPE_SCHED_CLS, BPF_TCX_INGRESS, 0, 0);
-	if (!group_check(S[0] >= 0 && S[5] >= 0, "cannot load sched_cls programs")) {
-		group_end();
+	if (!group_begin_root("real tcx links on lo (netns per library): relative fd/id, BPF_F_ID, "
+			      "expected_revision, update, detach"))
 		return;
-	}
+	for (k = 0; k < 6; k++)
+		S[k] = sup_prog_load(BPF_PROG_TYPE_SCHED_CLS, BPF_TCX_INGRESS, 0);
+	if (!group_check(make_netns(), "cannot create network namespaces: %s", strerror(errno)) ||
+	    !group_check(S[0] >= 0 && S[5] >= 0, "cannot load sched_cls programs"))
+		goto out;
 	c = mkns(FN_CREATE, S[0], 1, BPF_TCX_INGRESS, NULL);
 	keep(&c, k1, "tcx: create(S0, lo ingress, NULL)");
 
@@ -422,7 +442,7 @@ static void tcx_group(void)
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
 	o.flags = BPF_F_AFTER;
-	o.tcx.relative_id = prog_id(S[0]);
+	o.tcx.relative_id = sup_prog_id(S[0]);
 	c = mkns(FN_CREATE, S[2], 1, BPF_TCX_INGRESS, &o);
 	keep(&c, k3, "tcx: create(S2, AFTER relative_id=id(S0))");
 
@@ -481,10 +501,7 @@ static void tcx_group(void)
 	update_case(k1, S[1], NULL, "tcx: update(k1, S1: attached by k2)");
 	info_case(k1, sizeof(struct bpf_link_info), NULL, 0, 0, "tcx k1 after update");
 
-	simple_case(FN_DETACH, k1, "tcx: detach(k1)");
-	info_case(k1, sizeof(struct bpf_link_info), NULL, 0, 0, "tcx k1 after detach");
-	simple_case(FN_DETACH, k1, "tcx: detach(k1) again");
-	update_case(k1, S[0], NULL, "tcx: update(k1) after detach");
+	detach_cases(k1, S[0], 0, 0, "tcx k1");
 	simple_case(FN_DETACH, k5, "tcx: detach(k5)");
 
 	closep(k1);
@@ -492,27 +509,33 @@ static void tcx_group(void)
 	closep(k3);
 	closep(k4);
 	closep(k5);
+out:
+	drop_netns();
 	for (k = 0; k < 6; k++)
-		close(S[k]);
+		SUP_CLOSE(S[k]);
 	group_end();
 }
 
 static void xdp_netfilter_group(void)
 {
-	int X[2], N[2], x1[NLIB], n1[NLIB];
+	const unsigned int ino = offsetof(struct bpf_link_info, netns.netns_ino);
+	int X[2], N[2], L[2], F[2], x1[NLIB], n1[NLIB], s1[NLIB], f1[NLIB], k;
 	struct bpf_link_create_opts o;
 	struct call c;
 
-	group_begin("real xdp, netfilter, sk_lookup and flow_dissector links (netns per library)");
-	X[0] = load_prog(BPF_PROG_TYPE_XDP, BPF_XDP, 0, 2);
-	X[1] = load_prog(BPF_PROG_TYPE_XDP, BPF_XDP, 0, 2);
-	N[0] = load_prog(BPF_PROG_TYPE_NETFILTER, BPF_NETFILTER, 0, 1);
-	N[1] = load_prog(BPF_PROG_TYPE_NETFILTER, BPF_NETFILTER, 0, 1);
-	if (!group_check(X[0] >= 0 && X[1] >= 0 && N[0] >= 0 && N[1] >= 0,
-			 "cannot load xdp/netfilter programs")) {
-		group_end();
+	if (!group_begin_root("real xdp, netfilter, sk_lookup and flow_dissector links "
+			      "(netns per library)"))
 		return;
+	for (k = 0; k < 2; k++) {
+		X[k] = sup_prog_load(BPF_PROG_TYPE_XDP, BPF_XDP, 2);
+		N[k] = sup_prog_load(BPF_PROG_TYPE_NETFILTER, BPF_NETFILTER, 1);
+		L[k] = sup_prog_load(BPF_PROG_TYPE_SK_LOOKUP, BPF_SK_LOOKUP, 1);
+		F[k] = sup_prog_load(BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR, 0);
 	}
+	if (!group_check(make_netns(), "cannot create network namespaces: %s", strerror(errno)) ||
+	    !group_check(X[1] >= 0 && N[1] >= 0 && L[1] >= 0 && F[1] >= 0,
+			 "cannot load xdp/netfilter/sk_lookup/flow_dissector programs"))
+		goto out;
 	c = mkns(FN_CREATE, X[0], 1, BPF_XDP, NULL);
 	keep(&c, x1, "xdp: create(X0, lo)");
 	c = mkns(FN_CREATE, X[1], 1, BPF_XDP, NULL);
@@ -526,8 +549,7 @@ static void xdp_netfilter_group(void)
 	update_case(x1, X[1], NULL, "xdp: update(x1, X1)");
 	update_case(x1, N[0], NULL, "xdp: update(x1, netfilter prog)");
 	id_cases(x1, "xdp x1");
-	simple_case(FN_DETACH, x1, "xdp: detach(x1)");
-	info_case(x1, sizeof(struct bpf_link_info), NULL, 0, 0, "xdp x1 after detach");
+	detach_cases(x1, X[0], 0, 0, "xdp x1");
 	closep(x1);
 
 	memset(&o, 0, sizeof(o));
@@ -561,66 +583,42 @@ static void xdp_netfilter_group(void)
 	once(&c, "netfilter: NULL opts");
 	info_case(n1, sizeof(struct bpf_link_info), NULL, 0, 0, "netfilter n1");
 	update_case(n1, N[1], NULL, "netfilter: update(n1, N1)");
-	simple_case(FN_DETACH, n1, "netfilter: detach(n1)");
-	info_case(n1, sizeof(struct bpf_link_info), NULL, 0, 0, "netfilter n1 after detach");
+	detach_cases(n1, N[1], 0, 0, "netfilter n1");
 	closep(n1);
 
-	/* netns links (default branch of bpf_link_create): target is the
-	 * namespace fd, each library's own, placed at FX_TARGET. */
-	{
-		int L[2], F[2], s1[NLIB], f1[NLIB];
+	/* netns links (default branch of bpf_link_create): the target is each
+	 * library's own namespace fd, so its inode is masked in link info. */
+	c = mk_create(L[0], ns, BPF_SK_LOOKUP, NULL);
+	keep(&c, s1, "sk_lookup: create(L0, netns)");
+	c = mk_create(L[1], ns, BPF_SK_LOOKUP, NULL);
+	once(&c, "sk_lookup: second link on the netns");
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.flags = BPF_F_REPLACE;
+	c = mk_create(L[1], ns, BPF_SK_LOOKUP, &o);
+	once(&c, "sk_lookup: create with flags REPLACE");
+	info_case(s1, sizeof(struct bpf_link_info), NULL, ino, 4, "sk_lookup s1");
+	update_case(s1, L[1], NULL, "sk_lookup: update(s1, L1)");
+	detach_cases(s1, L[0], ino, 4, "sk_lookup s1");
+	closep(s1);
 
-		L[0] = load_prog(BPF_PROG_TYPE_SK_LOOKUP, BPF_SK_LOOKUP, 0, 1);
-		L[1] = load_prog(BPF_PROG_TYPE_SK_LOOKUP, BPF_SK_LOOKUP, 0, 1);
-		F[0] = load_prog(BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR, 0, 0);
-		F[1] = load_prog(BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR, 0, 0);
-		if (group_check(L[0] >= 0 && L[1] >= 0 && F[0] >= 0 && F[1] >= 0,
-				"cannot load sk_lookup/flow_dissector programs")) {
-			c = mk(FN_CREATE, L[0], FX_TARGET, BPF_SK_LOOKUP, NULL);
-			map(&c, FX_TARGET, ns);
-			keep(&c, s1, "sk_lookup: create(L0, netns)");
-			c = mk(FN_CREATE, L[1], FX_TARGET, BPF_SK_LOOKUP, NULL);
-			map(&c, FX_TARGET, ns);
-			once(&c, "sk_lookup: second link on the netns");
-			memset(&o, 0, sizeof(o));
-			o.sz = sizeof(o);
-			o.flags = BPF_F_REPLACE;
-			c = mk(FN_CREATE, L[1], FX_TARGET, BPF_SK_LOOKUP, &o);
-			map(&c, FX_TARGET, ns);
-			once(&c, "sk_lookup: create with flags REPLACE");
-			info_case(s1, sizeof(struct bpf_link_info), NULL,
-				  offsetof(struct bpf_link_info, netns.netns_ino), 4, "sk_lookup s1");
-			update_case(s1, L[1], NULL, "sk_lookup: update(s1, L1)");
-			simple_case(FN_DETACH, s1, "sk_lookup: detach(s1)");
-			closep(s1);
-
-			c = mk(FN_CREATE, F[0], FX_TARGET, BPF_FLOW_DISSECTOR, NULL);
-			map(&c, FX_TARGET, ns);
-			keep(&c, f1, "flow_dissector: create(F0, netns)");
-			c = mk(FN_CREATE, F[1], FX_TARGET, BPF_FLOW_DISSECTOR, NULL);
-			map(&c, FX_TARGET, ns);
-			once(&c, "flow_dissector: second link on the netns");
-			info_case(f1, sizeof(struct bpf_link_info), NULL,
-				  offsetof(struct bpf_link_info, netns.netns_ino), 4,
-				  "flow_dissector f1");
-			update_case(f1, F[1], NULL, "flow_dissector: update(f1, F1)");
-			update_case(f1, L[0], NULL, "flow_dissector: update(f1, sk_lookup prog)");
-			simple_case(FN_DETACH, f1, "flow_dissector: detach(f1)");
-			simple_case(FN_DETACH, f1, "flow_dissector: detach(f1) again");
-			closep(f1);
-		}
-		for (int k = 0; k < 2; k++) {
-			if (L[k] >= 0)
-				close(L[k]);
-			if (F[k] >= 0)
-				close(F[k]);
-		}
+	c = mk_create(F[0], ns, BPF_FLOW_DISSECTOR, NULL);
+	keep(&c, f1, "flow_dissector: create(F0, netns)");
+	c = mk_create(F[1], ns, BPF_FLOW_DISSECTOR, NULL);
+	once(&c, "flow_dissector: second link on the netns");
+	info_case(f1, sizeof(struct bpf_link_info), NULL, ino, 4, "flow_dissector f1");
+	update_case(f1, F[1], NULL, "flow_dissector: update(f1, F1)");
+	update_case(f1, L[0], NULL, "flow_dissector: update(f1, sk_lookup prog)");
+	detach_cases(f1, F[0], ino, 4, "flow_dissector f1");
+	closep(f1);
+out:
+	drop_netns();
+	for (k = 0; k < 2; k++) {
+		SUP_CLOSE(X[k]);
+		SUP_CLOSE(N[k]);
+		SUP_CLOSE(L[k]);
+		SUP_CLOSE(F[k]);
 	}
-
-	close(X[0]);
-	close(X[1]);
-	close(N[0]);
-	close(N[1]);
 	group_end();
 }
 
@@ -628,25 +626,22 @@ static void xdp_netfilter_group(void)
 
 static void iter_group(void)
 {
-	__u32 btf_id = vmlinux_btf_func("bpf_iter_task");
-	int I[2], i1[NLIB], i2[NLIB], it[NLIB];
+	int btf_id, I[2] = { -1, -1 }, i1[NLIB], i2[NLIB], it[NLIB];
 	union bpf_iter_link_info li;
 	struct bpf_link_create_opts o;
 	struct call c;
 	int lib;
 
-	group_begin("real iterator links (task iterator) and bpf_iter_create");
-	if (!group_check(btf_id != 0, "no BTF id for bpf_iter_task (bpftool missing?)")) {
-		group_end();
+	if (!group_begin_root("real iterator links (task iterator) and bpf_iter_create"))
 		return;
-	}
-	I[0] = load_prog(BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, btf_id, 0);
-	I[1] = load_prog(BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, btf_id, 0);
+	btf_id = sup_vmlinux_btf_id("bpf_iter_task", BTF_KIND_FUNC);
+	if (!group_check(btf_id > 0, "no BTF id for bpf_iter_task: %s", strerror(-btf_id)))
+		goto out;
+	I[0] = sup_prog_load_btf(BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, btf_id, 0);
+	I[1] = sup_prog_load_btf(BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, btf_id, 0);
 	if (!group_check(I[0] >= 0 && I[1] >= 0, "cannot load iterator programs: %s",
-			 strerror(errno))) {
-		group_end();
-		return;
-	}
+			 strerror(errno)))
+		goto out;
 	c = mk(FN_CREATE, I[0], 0, BPF_TRACE_ITER, NULL);
 	keep(&c, i1, "iter: create(I0, NULL)");
 
@@ -695,8 +690,9 @@ static void iter_group(void)
 	simple_case(FN_DETACH, i1, "iter: detach(i1)");
 	closep(i1);
 	closep(i2);
-	close(I[0]);
-	close(I[1]);
+out:
+	SUP_CLOSE(I[0]);
+	SUP_CLOSE(I[1]);
 	group_end();
 }
 
@@ -706,82 +702,46 @@ static void perf_group(void)
 	struct bpf_link_create_opts o;
 	struct call c;
 
-	group_begin("real perf_event links (software event per library)");
-	pp[0] = load_prog(BPF_PROG_TYPE_PERF_EVENT, 0, 0, 0);
-	pp[1] = load_prog(BPF_PROG_TYPE_PERF_EVENT, 0, 0, 0);
+	if (!group_begin_root("real perf_event links (software event per library)"))
+		return;
 	for (lib = 0; lib < NLIB; lib++) {
-		struct perf_event_attr a;
-
-		memset(&a, 0, sizeof(a));
-		a.size = sizeof(a);
-		a.type = PERF_TYPE_SOFTWARE;
-		a.config = PERF_COUNT_SW_CPU_CLOCK;
-		a.sample_period = 1000000;
-		a.disabled = 1;
-		/* perf_event_open(attr, pid 0, cpu -1, group -1, flags) */
-		pe[lib] = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+		pp[lib] = sup_prog_load(BPF_PROG_TYPE_PERF_EVENT, 0, 0);
+		pe[lib] = sup_perf_event_sw(PERF_COUNT_SW_CPU_CLOCK);
 	}
 	if (!group_check(pp[0] >= 0 && pp[1] >= 0 && pe[OURS] >= 0 && pe[REF] >= 0,
-			 "cannot load perf_event programs or open perf events")) {
-		group_end();
-		return;
-	}
+			 "cannot load perf_event programs or open perf events"))
+		goto out;
 	memset(&o, 0, sizeof(o));
 	o.sz = sizeof(o);
 	o.perf_event.bpf_cookie = 0x1234567890ull;
-	c = mk(FN_CREATE, pp[0], FX_TARGET, BPF_PERF_EVENT, &o);
-	map(&c, FX_TARGET, pe);
+	c = mk_create(pp[0], pe, BPF_PERF_EVENT, &o);
 	keep(&c, e1, "perf_event: create(PP0, cookie)");
-	c = mk(FN_CREATE, pp[1], FX_TARGET, BPF_PERF_EVENT, NULL);
-	map(&c, FX_TARGET, pe);
+	c = mk_create(pp[1], pe, BPF_PERF_EVENT, NULL);
 	once(&c, "perf_event: second program on the same event");
 	info_case(e1, sizeof(struct bpf_link_info), NULL, 0, 0, "perf_event e1");
 	update_case(e1, pp[1], NULL, "perf_event: update(e1, PP1)");
 	simple_case(FN_DETACH, e1, "perf_event: detach(e1)");
 	closep(e1);
+out:
 	closep(pe);
-	close(pp[0]);
-	close(pp[1]);
+	closep(pp);
 	group_end();
 }
 
 void groups_real(void)
 {
-	int k;
-
-	if (!is_root()) {
-		group_begin("real links");
-		group_skip("needs root");
-		return;
-	}
-	for (k = 0; k < 5; k++)
-		P[k] = load_prog(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 0, 1);
-	RT = load_prog(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0, 0);
+	int live = 0, i;
 
 	cgroup_group();
-	if (make_netns()) {
-		tcx_group();
-		xdp_netfilter_group();
-	} else {
-		group_begin("real tcx/xdp/netfilter links");
-		group_check(false, "cannot create network namespaces: %s", strerror(errno));
-		group_end();
-	}
-	drop_netns();
+	tcx_group();
+	xdp_netfilter_group();
 	iter_group();
 	perf_group();
 
-	for (k = 0; k < 5; k++)
-		close(P[k]);
-	close(RT);
-
-	group_begin("no link left behind");
-	{
-		int live = 0, i;
-
-		for (i = 0; i < 100 && (live = live_noted_links()); i++)
-			usleep(10000);
-		group_check(live == 0, "%d links created by this suite are still alive", live);
-	}
+	if (!group_begin_root("no link left behind"))
+		return;
+	for (i = 0; i < 100 && (live = live_noted_links()); i++)
+		usleep(10000);
+	group_check(live == 0, "%d links created by this suite are still alive", live);
 	group_end();
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Fixtures for the C kernel tests; see support.h for the contract of each
- * helper. Nothing here goes through the library under test except
- * sup_link_info(), so the fixtures can be used to cross-check it.
+ * Fixtures for the C kernel tests and the differential suite; see
+ * support.h for the contract of each helper. Nothing here calls the
+ * library under test (support_link.c does), so the fixtures can be used
+ * to cross-check it, and the differential binary, which links no library,
+ * can use them too.
  */
 #define _GNU_SOURCE
 #include "support.h"
@@ -94,7 +96,7 @@ static void forget(const char *path)
 }
 
 /* Only async-signal-safe calls here: it also runs from signal handlers. */
-static void cleanup_leftovers(void)
+void sup_cleanup(void)
 {
 	int i;
 
@@ -113,7 +115,7 @@ static void cleanup_leftovers(void)
 
 static void on_fatal_signal(int sig)
 {
-	cleanup_leftovers();
+	sup_cleanup();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -127,9 +129,16 @@ static void install_cleanup(void)
 	if (owner_pid)
 		return;
 	owner_pid = getpid();
-	atexit(cleanup_leftovers);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		signal(sigs[i], on_fatal_signal);
+	atexit(sup_cleanup);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction old;
+
+		/* A program with handlers of its own (the differential suite
+		 * reports the group it crashed in) keeps them; they call
+		 * sup_cleanup() themselves. */
+		if (!sigaction(sigs[i], NULL, &old) && old.sa_handler == SIG_DFL)
+			signal(sigs[i], on_fatal_signal);
+	}
 	/* A dying child end of a pipe must not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
 }
@@ -201,9 +210,9 @@ int sup_prog_load_btf(enum bpf_prog_type type, enum bpf_attach_type eat, __u32 a
 	return prog_load(type, eat, attach_btf_id, retval, true);
 }
 
-/* BPF_OBJ_GET_INFO_BY_FD on any bpf object; the id is at offset 4 of both
- * bpf_prog_info and bpf_map_info. */
-static __u32 obj_id(int fd, void *info, __u32 len, __u32 id_offset)
+/* BPF_OBJ_GET_INFO_BY_FD into a zeroed info of any bpf object; true when
+ * the kernel answered. */
+static bool obj_info(int fd, void *info, __u32 len)
 {
 	union bpf_attr attr;
 
@@ -212,23 +221,35 @@ static __u32 obj_id(int fd, void *info, __u32 len, __u32 id_offset)
 	attr.info.bpf_fd = fd;
 	attr.info.info_len = len;
 	attr.info.info = ptr_u64(info);
-	if (sup_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)))
-		return 0;
-	return *(__u32 *)((char *)info + id_offset);
+	return sup_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) == 0;
 }
 
 __u32 sup_prog_id(int prog_fd)
 {
 	struct bpf_prog_info info;
 
-	return obj_id(prog_fd, &info, sizeof(info), offsetof(struct bpf_prog_info, id));
+	return obj_info(prog_fd, &info, sizeof(info)) ? info.id : 0;
 }
 
 __u32 sup_map_id(int map_fd)
 {
 	struct bpf_map_info info;
 
-	return obj_id(map_fd, &info, sizeof(info), offsetof(struct bpf_map_info, id));
+	return obj_info(map_fd, &info, sizeof(info)) ? info.id : 0;
+}
+
+__u32 sup_link_id(int link_fd)
+{
+	struct bpf_link_info info;
+
+	return obj_info(link_fd, &info, sizeof(info)) ? info.id : 0;
+}
+
+__u32 sup_link_prog_id(int link_fd)
+{
+	struct bpf_link_info info;
+
+	return obj_info(link_fd, &info, sizeof(info)) ? info.prog_id : 0;
 }
 
 int sup_stats_enable(void)
@@ -246,9 +267,7 @@ __u64 sup_prog_run_cnt(int prog_fd)
 {
 	struct bpf_prog_info info;
 
-	return obj_id(prog_fd, &info, sizeof(info), offsetof(struct bpf_prog_info, id)) ?
-		       info.run_cnt :
-		       0;
+	return obj_info(prog_fd, &info, sizeof(info)) ? info.run_cnt : 0;
 }
 
 int sup_map_create(enum bpf_map_type type, __u32 key_size, __u32 value_size, __u32 max_entries)
@@ -306,30 +325,48 @@ int sup_obj_get(const char *path)
 	return fd < 0 ? neg_errno() : fd;
 }
 
-int sup_link_info(int link_fd, struct bpf_link_info *info)
-{
-	__u32 len = sizeof(*info);
-
-	memset(info, 0, sizeof(*info));
-	return bpf_link_get_info_by_fd(link_fd, info, &len);
-}
-
 /* ------------------------------------------------------------------------
  * Privileges
  */
 
-void sup_require_root(void)
+static int start_fds = -1;
+
+const char *sup_root_missing(void)
 {
+	static char why[128];
+	static bool asked;
 	int fd;
 
-	if (geteuid() != 0)
-		TAP_SKIP_ALL("kernel tests need root (euid %d)", (int)geteuid());
+	if (asked)
+		return why[0] ? why : NULL;
+	asked = true;
+	if (geteuid() != 0) {
+		snprintf(why, sizeof(why), "needs root (euid %d)", (int)geteuid());
+		return why;
+	}
 	/* Root may still be denied bpf() (lockdown, seccomp, no CONFIG_BPF). */
 	fd = prog_load(BPF_PROG_TYPE_CGROUP_SKB, 0, 0, 1, false);
-	if (fd < 0)
-		TAP_SKIP_ALL("cannot load a BPF program: %s", strerror(-fd));
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "root cannot load a BPF program: %s", strerror(-fd));
+		return why;
+	}
 	close(fd);
+	return NULL;
+}
+
+void sup_require_root(void)
+{
+	const char *why = sup_root_missing();
+
+	if (why)
+		TAP_SKIP_ALL("kernel tests: %s", why);
 	install_cleanup();
+	start_fds = sup_fd_count();
+}
+
+int sup_start_fds(void)
+{
+	return start_fds;
 }
 
 /* ------------------------------------------------------------------------

@@ -1,19 +1,28 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Fixtures shared by the C kernel tests (tests-c/test_*.c).
+ * Fixtures shared by the C kernel tests (tests-c/test_*.c) and the
+ * differential suite (tests-c/diff_*.c).
  *
  * Everything a test needs from the system that is not the library under
- * test lives here: tiny programs and maps made with raw bpf(2), program
- * run counts, a BTF lookup in vmlinux, a child cgroup, a private network
- * namespace with a veth pair, a private bpffs, BPF_PROG_QUERY, perf
- * events, file offsets for uprobes, fd accounting, a bpftool observer and
- * a way to run a piece of a test in a forked child. Only
- * sup_link_info() calls the library; everything else is independent of
- * it, so tests can check the library's answers against these.
+ * test lives here: tiny programs and maps made with raw bpf(2), object
+ * ids, program run counts, a BTF lookup in vmlinux, a child cgroup, a
+ * private network namespace with a veth pair, a private bpffs,
+ * BPF_PROG_QUERY, perf events, file offsets for uprobes, fd accounting, a
+ * bpftool observer and a way to run a piece of a test in a forked child.
+ *
+ * Two files implement it. support.c never calls the library, so tests can
+ * check the library's answers against it, and the differential binary,
+ * which links neither library and is built against the reference libbpf's
+ * headers, links it too. support_link.c holds the one helper that does
+ * call the library (sup_link_info()); only the test_* binaries link it.
+ * This header therefore needs nothing from either library's headers:
+ * <linux/bpf.h> is enough, whichever <bpf/bpf.h> the includer uses.
  *
  * Rules the helpers follow:
- *  - They never print TAP results themselves ("ok"/"not ok"); tests do,
- *    through tap.h. Diagnostics go out as TAP comments ("# ...").
+ *  - They never print TAP results ("ok"/"not ok"); tests do, through
+ *    tap.h. Diagnostics go out as TAP comments ("# ..."). The two inline
+ *    wrappers at the end, sup_run_in_child() and sup_done(), are part of
+ *    the calling test and do print its cases.
  *  - Functions returning an int give >= 0 on success and -errno on failure
  *    (errno is set too), like the library under test. Exceptions: sup_bpf()
  *    answers exactly as the syscall does (-1 and errno), and the getters of
@@ -22,11 +31,11 @@
  *  - Cgroups and bpffs mounts they create are recorded; whatever a test
  *    has not released itself is removed at exit, also when the process is
  *    killed by a fatal signal, so a failing check never leaves anything
- *    behind. Only the main test process creates such fixtures (a forked
- *    child never cleans up for its parent). Links need no such care: they
- *    are owned by fds and go away with the process, and pins go with the
- *    bpffs. Network devices live in a private netns that dies with the
- *    process.
+ *    behind. Only the process that created such a fixture removes it (a
+ *    forked child never cleans up for its parent). Links need no such
+ *    care: they are owned by fds and go away with the process, and pins go
+ *    with the bpffs. Network devices live in a private netns that dies
+ *    with the process.
  */
 #ifndef BPFLINK_TESTS_SUPPORT_H
 #define BPFLINK_TESTS_SUPPORT_H
@@ -40,8 +49,6 @@
 #include <unistd.h>
 
 #include <linux/bpf.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "tap.h"
 
@@ -88,11 +95,29 @@
  */
 
 /*
- * Skips the whole binary (TAP "1..0 # SKIP reason") unless the process is
- * root and the kernel lets it load a BPF program. Kernel tests call it
- * first. It also installs the exit-time cleanup.
+ * Why this process cannot use the kernel fixtures (not root, or root but
+ * refused a BPF program load: lockdown, seccomp, no CONFIG_BPF), as a
+ * one-line reason; NULL when it can. The answer is worked out once.
+ */
+const char *sup_root_missing(void);
+
+/*
+ * The start of a kernel test: skips the whole binary (TAP
+ * "1..0 # SKIP reason") when sup_root_missing() gives a reason, installs
+ * the exit-time cleanup, and notes the number of open fds that sup_done()
+ * compares against at the end.
  */
 void sup_require_root(void);
+/* That number of fds (-1 before sup_require_root()). */
+int sup_start_fds(void);
+
+/*
+ * Removes every cgroup and bpffs mount the fixtures made that the process
+ * has not released yet: what also happens at exit and on a fatal signal.
+ * Async-signal-safe. The cleanup leaves a fatal-signal handler the program
+ * installed itself in place; such a handler calls this.
+ */
+void sup_cleanup(void);
 
 /* ------------------------------------------------------------------------
  * Raw bpf(2): programs, maps, queries, pins
@@ -113,9 +138,13 @@ int sup_prog_load(enum bpf_prog_type type, enum bpf_attach_type eat, int retval)
 int sup_prog_load_btf(enum bpf_prog_type type, enum bpf_attach_type eat,
 		      __u32 attach_btf_id, int retval);
 
-/* Id of a program (or map) fd according to the kernel, 0 on failure. */
+/* Id of a program, map or link fd according to the kernel, 0 on failure. */
 __u32 sup_prog_id(int prog_fd);
 __u32 sup_map_id(int map_fd);
+__u32 sup_link_id(int link_fd);
+/* Id of the program a link runs now, as the kernel reports it; 0 on
+ * failure. An observer independent of the library's link info. */
+__u32 sup_link_prog_id(int link_fd);
 
 /*
  * Program run statistics, to see that an attached program really runs:
@@ -151,7 +180,7 @@ int sup_obj_pin(int fd, const char *path);
 int sup_obj_get(const char *path);
 
 /* The library's bpf_link_get_info_by_fd() on a zeroed info; returns its
- * result. */
+ * result. In support_link.c: the test_* binaries only. */
 int sup_link_info(int link_fd, struct bpf_link_info *info);
 
 /* ------------------------------------------------------------------------
@@ -321,6 +350,18 @@ static inline void sup_run_in_child(const char *name, void (*fn)(void *), void *
 	fclose(in);
 	status = sup_child_wait(pid);
 	CHECK(status == 0, "%s: child exited cleanly (status 0x%x)", name, status);
+}
+
+/* ------------------------------------------------------------------------
+ * The end of a kernel test
+ *
+ * Its last case: the process has exactly as many fds open as when
+ * sup_require_root() returned. Then the TAP plan; returns the exit status.
+ */
+static inline int sup_done(void)
+{
+	CHECK_EQ(sup_fd_count(), sup_start_fds(), "no fd leaked");
+	return tap_done();
 }
 
 #endif

@@ -9,19 +9,14 @@
  */
 #include "support.h"
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #define INGRESS BPF_CGROUP_INET_INGRESS
 
 static int load_skb(void)
 {
 	return sup_prog_load(BPF_PROG_TYPE_CGROUP_SKB, INGRESS, 1);
-}
-
-/* The program a link runs now, per the library's get_info (0 on error). */
-static __u32 link_prog_id(int link_fd)
-{
-	struct bpf_link_info info;
-
-	return sup_link_info(link_fd, &info) ? 0 : info.prog_id;
 }
 
 /* Program ids attached to the cgroup hook, in order, as a short string. */
@@ -172,7 +167,7 @@ static void test_update(void)
 		goto out;
 
 	CHECK_EQ(bpf_link_update(link, b, NULL), 0, "update: plain update to B");
-	CHECK_EQ(link_prog_id(link), id_b, "update: info shows B");
+	CHECK_EQ(sup_link_prog_id(link), id_b, "update: info shows B");
 	{
 		__u64 runs_a = sup_prog_run_cnt(a), runs_b = sup_prog_run_cnt(b);
 
@@ -186,14 +181,14 @@ static void test_update(void)
 		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE, .old_prog_fd = b);
 
 		CHECK_EQ(bpf_link_update(link, c, &opts), 0, "update: BPF_F_REPLACE old=B -> C");
-		CHECK_EQ(link_prog_id(link), id_c, "update: info shows C");
+		CHECK_EQ(sup_link_prog_id(link), id_c, "update: info shows C");
 	}
 	{
 		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE, .old_prog_fd = a);
 
 		CHECK_ERR(bpf_link_update(link, b, &opts), EPERM,
 			  "update: BPF_F_REPLACE with the wrong old program");
-		CHECK_EQ(link_prog_id(link), id_c, "update: refused update left C");
+		CHECK_EQ(sup_link_prog_id(link), id_c, "update: refused update left C");
 	}
 	{
 		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE, .old_prog_fd = c,
@@ -210,7 +205,7 @@ static void test_update(void)
 	}
 	CHECK_ERR(bpf_link_update(link, xdp, NULL), EINVAL,
 		  "update: program of another type (kernel)");
-	CHECK_EQ(link_prog_id(link), id_c, "update: refused updates left C");
+	CHECK_EQ(sup_link_prog_id(link), id_c, "update: refused updates left C");
 out:
 	SUP_CLOSE(link);
 	SUP_CLOSE(a);
@@ -403,10 +398,9 @@ out:
 
 int main(void)
 {
-	int fds, stats;
+	int stats;
 
 	sup_require_root();
-	fds = sup_fd_count();
 	stats = sup_stats_enable();
 	CHECK(stats >= 0, "enable program run statistics");
 	test_create_and_info();
@@ -414,6 +408,5 @@ int main(void)
 	test_detach();
 	test_order();
 	SUP_CLOSE(stats);
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }

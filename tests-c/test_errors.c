@@ -14,19 +14,15 @@
 #include <stdarg.h>
 #include <linux/btf.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 static int devnull = -1, closed_fd = -1, prog = -1, iter_prog = -1;
 
 /* An iterator link: needs no cgroup, device or namespace. */
 static int make_link(void)
 {
 	return bpf_link_create(iter_prog, 0, BPF_TRACE_ITER, NULL);
-}
-
-static __u32 link_id(int fd)
-{
-	struct bpf_link_info info;
-
-	return sup_link_info(fd, &info) ? 0 : info.id;
 }
 
 /* Messages the library prints while a test watches them. */
@@ -216,7 +212,8 @@ static void test_bad_fds(void)
 		len = 12;
 		CHECK_EQ(bpf_link_get_info_by_fd(link, &small, &len), 0,
 			 "info: length 12 accepted");
-		CHECK(len == 12 && small.type == BPF_LINK_TYPE_ITER && small.id == link_id(link) &&
+		CHECK(len == 12 && small.type == BPF_LINK_TYPE_ITER &&
+			      small.id == sup_link_id(link) &&
 			      small.iter.target_name == 0xa5a5a5a5a5a5a5a5ULL,
 		      "info: length 12 fills type, id, prog_id only (len %u)", len);
 	}
@@ -263,8 +260,8 @@ static void test_ids(void)
 
 	if (!CHECK(a >= 0 && b >= 0, "ids: two iterator links"))
 		goto out;
-	ida = link_id(a);
-	idb = link_id(b);
+	ida = sup_link_id(a);
+	idb = sup_link_id(b);
 	CHECK(ida && idb && ida != idb, "ids: distinct ids %u and %u", ida, idb);
 
 	/* Walk every link on the system; other links may come and go. */
@@ -298,19 +295,20 @@ static void test_ids(void)
 	}
 
 	fd = bpf_link_get_fd_by_id(ida);
-	CHECK(fd >= 3 && sup_fd_cloexec(fd) && link_id(fd) == ida,
+	CHECK(fd >= 3 && sup_fd_cloexec(fd) && sup_link_id(fd) == ida,
 	      "by id: get_fd_by_id opens the link (%d)", fd);
 	SUP_CLOSE(fd);
 	{
 		LIBBPF_OPTS(bpf_get_fd_by_id_opts, opts);
 
 		fd = bpf_link_get_fd_by_id_opts(ida, &opts);
-		CHECK(fd >= 3 && link_id(fd) == ida, "by id: _opts with empty options (%d)", fd);
+		CHECK(fd >= 3 && sup_link_id(fd) == ida, "by id: _opts with empty options (%d)",
+		      fd);
 		SUP_CLOSE(fd);
 		LIBBPF_OPTS_RESET(opts, .token_fd = devnull);
 		fd = bpf_link_get_fd_by_id_opts(ida, &opts);
-		CHECK(fd >= 3 && link_id(fd) == ida, "by id: token_fd is accepted and ignored (%d)",
-		      fd);
+		CHECK(fd >= 3 && sup_link_id(fd) == ida,
+		      "by id: token_fd is accepted and ignored (%d)", fd);
 		SUP_CLOSE(fd);
 		LIBBPF_OPTS_RESET(opts, .open_flags = BPF_F_RDONLY);
 		CHECK_FD_ERR(bpf_link_get_fd_by_id_opts(ida, &opts), EINVAL,
@@ -492,10 +490,9 @@ static void test_options(void)
 
 int main(void)
 {
-	int fds, btf_id;
+	int btf_id;
 
 	sup_require_root();
-	fds = sup_fd_count();
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* An fd number that was open and is closed now, far above any fd
 	 * the test opens, so that nothing reuses it meanwhile. */
@@ -518,6 +515,5 @@ int main(void)
 	SUP_CLOSE(iter_prog);
 	SUP_CLOSE(prog);
 	SUP_CLOSE(devnull);
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }

@@ -12,6 +12,9 @@
 #include <sys/resource.h>
 #include <linux/btf.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 struct fixtures {
 	int iter_prog;
 	int skb_prog;
@@ -145,10 +148,9 @@ int main(void)
 {
 	struct fixtures fx = { -1, -1, -1 };
 	struct sup_cgroup cg = { .fd = -1 };
-	int fds, btf_id;
+	int btf_id;
 
 	sup_require_root();
-	fds = sup_fd_count();
 	btf_id = sup_vmlinux_btf_id("bpf_iter_bpf_map", BTF_KIND_FUNC);
 	if (btf_id > 0)
 		fx.iter_prog = sup_prog_load_btf(BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, btf_id, 0);
@@ -164,6 +166,5 @@ int main(void)
 	SUP_CLOSE(fx.iter_prog);
 	SUP_CLOSE(fx.skb_prog);
 	sup_cgroup_destroy(&cg);
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }

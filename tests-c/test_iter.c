@@ -9,14 +9,9 @@
 
 #include <linux/btf.h>
 
+#include <bpf/bpf.h>
+
 static int map_iter_btf, elem_iter_btf;
-
-static __u32 link_prog_id(int link_fd)
-{
-	struct bpf_link_info info;
-
-	return sup_link_info(link_fd, &info) ? 0 : info.prog_id;
-}
 
 static int load_iter(int btf_id)
 {
@@ -87,7 +82,7 @@ static void test_map_iter(void)
 	CHECK_EQ(it2 >= 0 ? read_all(it2) : -1, 0, "bpf_map: the second one reads too");
 
 	CHECK_EQ(bpf_link_update(link, prog2, NULL), 0, "bpf_map: update to another program");
-	CHECK_EQ(link_prog_id(link), sup_prog_id(prog2), "bpf_map: info shows it");
+	CHECK_EQ(sup_link_prog_id(link), sup_prog_id(prog2), "bpf_map: info shows it");
 	{
 		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE,
 			    .old_prog_fd = prog);
@@ -194,10 +189,7 @@ out:
 
 int main(void)
 {
-	int fds;
-
 	sup_require_root();
-	fds = sup_fd_count();
 	map_iter_btf = sup_vmlinux_btf_id("bpf_iter_bpf_map", BTF_KIND_FUNC);
 	elem_iter_btf = sup_vmlinux_btf_id("bpf_iter_bpf_map_elem", BTF_KIND_FUNC);
 	CHECK(map_iter_btf > 0, "vmlinux BTF: FUNC bpf_iter_bpf_map is type %d", map_iter_btf);
@@ -209,6 +201,5 @@ int main(void)
 		test_map_iter();
 	if (map_iter_btf > 0 && elem_iter_btf > 0)
 		test_map_elem_iter();
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }

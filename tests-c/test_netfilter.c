@@ -11,6 +11,8 @@
 #include <limits.h>
 #include <linux/netfilter.h>
 
+#include <bpf/bpf.h>
+
 static int load_nf(void)
 {
 	return sup_prog_load(BPF_PROG_TYPE_NETFILTER, BPF_NETFILTER, 1 /* NF_ACCEPT */);
@@ -73,35 +75,28 @@ static void test_effect(int prog)
 
 static void test_refused(int prog)
 {
-	{
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .netfilter.pf = NFPROTO_IPV4,
-			    .netfilter.hooknum = NF_INET_LOCAL_IN,
-			    .netfilter.priority = INT_MIN /* NF_IP_PRI_FIRST */);
+	/* Hook descriptions the kernel refuses, and the errno it refuses with. */
+	static const struct {
+		__u32 pf, hooknum;
+		__s32 priority;
+		__u32 flags;
+		int err;
+		const char *what;
+	} bad[] = {
+		{ NFPROTO_IPV4, NF_INET_LOCAL_IN, INT_MIN, 0, ERANGE, "priority NF_IP_PRI_FIRST" },
+		{ NFPROTO_IPV4, NF_INET_NUMHOOKS, 1, 0, EPROTO, "hooknum out of range" },
+		{ NFPROTO_ARP, NF_INET_LOCAL_IN, 1, 0, EAFNOSUPPORT, "protocol family ARP" },
+		{ NFPROTO_IPV4, NF_INET_LOCAL_IN, 1, 0x80, EOPNOTSUPP, "unknown netfilter flag" },
+	};
+	size_t i;
 
-		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_NETFILTER, &opts), ERANGE,
-			     "refused: priority NF_IP_PRI_FIRST (kernel)");
-	}
-	{
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .netfilter.pf = NFPROTO_IPV4,
-			    .netfilter.hooknum = NF_INET_NUMHOOKS, .netfilter.priority = 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		LIBBPF_OPTS(bpf_link_create_opts, opts, .netfilter.pf = bad[i].pf,
+			    .netfilter.hooknum = bad[i].hooknum,
+			    .netfilter.priority = bad[i].priority, .netfilter.flags = bad[i].flags);
 
-		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_NETFILTER, &opts), EPROTO,
-			     "refused: hooknum out of range (kernel)");
-	}
-	{
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .netfilter.pf = NFPROTO_ARP,
-			    .netfilter.hooknum = NF_INET_LOCAL_IN, .netfilter.priority = 1);
-
-		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_NETFILTER, &opts), EAFNOSUPPORT,
-			     "refused: protocol family ARP (kernel)");
-	}
-	{
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .netfilter.pf = NFPROTO_IPV4,
-			    .netfilter.hooknum = NF_INET_LOCAL_IN, .netfilter.priority = 1,
-			    .netfilter.flags = 0x80);
-
-		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_NETFILTER, &opts), EOPNOTSUPP,
-			     "refused: unknown netfilter flag (kernel)");
+		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_NETFILTER, &opts), bad[i].err,
+			     "refused: %s (kernel)", bad[i].what);
 	}
 	{
 		/* Bytes past the netfilter member belong to no field of this
@@ -142,12 +137,11 @@ out:
 
 int main(void)
 {
-	int fds, prog;
+	int prog;
 
 	sup_require_root();
-	fds = sup_fd_count();
 	if (!CHECK_EQ(sup_netns_enter(), 0, "private network namespace"))
-		return tap_done();
+		return sup_done();
 	prog = load_nf();
 	if (CHECK(prog >= 0, "load netfilter program")) {
 		test_hook(prog, NFPROTO_IPV4, NF_INET_LOCAL_IN, -128, "ipv4 local_in");
@@ -159,6 +153,5 @@ int main(void)
 		test_detach_update(prog);
 		close(prog);
 	}
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }

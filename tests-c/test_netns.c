@@ -10,12 +10,7 @@
 
 #include <fcntl.h>
 
-static __u32 link_prog_id(int link_fd)
-{
-	struct bpf_link_info info;
-
-	return sup_link_info(link_fd, &info) ? 0 : info.prog_id;
-}
+#include <bpf/bpf.h>
 
 static void test_sk_lookup(int ns)
 {
@@ -67,7 +62,7 @@ static void test_sk_lookup(int ns)
 	      "sk_lookup: BPF_PROG_QUERY on the netns lists both programs");
 
 	CHECK_EQ(bpf_link_update(l1, b, NULL), 0, "sk_lookup: update to B");
-	CHECK_EQ(link_prog_id(l1), id_b, "sk_lookup: info shows B");
+	CHECK_EQ(sup_link_prog_id(l1), id_b, "sk_lookup: info shows B");
 	{
 		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE, .old_prog_fd = a);
 
@@ -75,7 +70,7 @@ static void test_sk_lookup(int ns)
 			  "sk_lookup: BPF_F_REPLACE with the wrong old program");
 		LIBBPF_OPTS_RESET(opts, .flags = BPF_F_REPLACE, .old_prog_fd = b);
 		CHECK_EQ(bpf_link_update(l1, a, &opts), 0, "sk_lookup: BPF_F_REPLACE old=B -> A");
-		CHECK_EQ(link_prog_id(l1), id_a, "sk_lookup: info shows A");
+		CHECK_EQ(sup_link_prog_id(l1), id_a, "sk_lookup: info shows A");
 	}
 	{
 		/* A program of another type. */
@@ -121,7 +116,8 @@ static void test_flow_dissector(int ns)
 	CHECK_FD_ERR(bpf_link_create(b, ns, BPF_FLOW_DISSECTOR, NULL), E2BIG,
 		     "flow_dissector: second link on the same netns (kernel)");
 	CHECK_EQ(bpf_link_update(link, b, NULL), 0, "flow_dissector: update");
-	CHECK_EQ(link_prog_id(link), sup_prog_id(b), "flow_dissector: info shows the new program");
+	CHECK_EQ(sup_link_prog_id(link), sup_prog_id(b),
+		 "flow_dissector: info shows the new program");
 	CHECK_EQ(bpf_link_detach(link), 0, "flow_dissector: detach");
 out:
 	SUP_CLOSE(link);
@@ -156,12 +152,11 @@ static void test_bad_target(int ns)
 
 int main(void)
 {
-	int fds, ns;
+	int ns;
 
 	sup_require_root();
-	fds = sup_fd_count();
 	if (!CHECK_EQ(sup_netns_enter(), 0, "private network namespace"))
-		return tap_done();
+		return sup_done();
 	ns = sup_netns_open();
 	if (CHECK(ns >= 0, "open /proc/self/ns/net")) {
 		test_sk_lookup(ns);
@@ -169,6 +164,5 @@ int main(void)
 		test_bad_target(ns);
 		close(ns);
 	}
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }

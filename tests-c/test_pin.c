@@ -7,12 +7,7 @@
  */
 #include "support.h"
 
-static __u32 link_id(int fd)
-{
-	struct bpf_link_info info;
-
-	return sup_link_info(fd, &info) ? 0 : info.id;
-}
+#include <bpf/bpf.h>
 
 static __u32 attached(int cg_fd)
 {
@@ -50,13 +45,13 @@ static void test_pin(int prog, struct sup_cgroup *cg)
 	link = bpf_link_create(prog, cg->fd, BPF_CGROUP_INET_INGRESS, NULL);
 	if (!CHECK(link >= 0, "pin: cgroup link"))
 		goto out;
-	id = link_id(link);
+	id = sup_link_id(link);
 	CHECK_EQ(sup_obj_pin(link, path), 0, "pin: BPF_OBJ_PIN at %s", path);
 	SUP_CLOSE(link);
 	CHECK_EQ(attached(cg->fd), 1, "pin: still attached after its only fd closed");
 
 	fd = bpf_link_get_fd_by_id(id);
-	CHECK(fd >= 3 && link_id(fd) == id, "pin: get_fd_by_id finds the pinned link (%d)", fd);
+	CHECK(fd >= 3 && sup_link_id(fd) == id, "pin: get_fd_by_id finds the pinned link (%d)", fd);
 	SUP_CLOSE(fd);
 	fd = sup_obj_get(path);
 	CHECK(fd >= 0 && sup_link_info(fd, &info) == 0 && info.id == id &&
@@ -78,7 +73,7 @@ static void test_pin(int prog, struct sup_cgroup *cg)
 
 	/* Unmounting the bpffs drops its pins too. */
 	link = bpf_link_create(prog, cg->fd, BPF_CGROUP_INET_INGRESS, NULL);
-	id = link_id(link);
+	id = sup_link_id(link);
 	snprintf(path, sizeof(path), "%s/again", fs.dir);
 	CHECK(link >= 0 && sup_obj_pin(link, path) == 0, "umount: pinned a second link");
 	SUP_CLOSE(link);
@@ -120,10 +115,9 @@ out:
 int main(void)
 {
 	struct sup_cgroup cg = { .fd = -1 };
-	int fds, prog;
+	int prog;
 
 	sup_require_root();
-	fds = sup_fd_count();
 	prog = sup_prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
 	if (CHECK(prog >= 0 && sup_cgroup_create(&cg, "pin") == 0,
 		  "cgroup_skb program and a cgroup")) {
@@ -132,6 +126,5 @@ int main(void)
 	}
 	sup_cgroup_destroy(&cg);
 	SUP_CLOSE(prog);
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }

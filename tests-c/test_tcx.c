@@ -9,6 +9,9 @@
  */
 #include "support.h"
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #define NPROG 6
 
 static int ifindex;
@@ -16,20 +19,6 @@ static int ifindex;
 static int load_cls(void)
 {
 	return sup_prog_load(BPF_PROG_TYPE_SCHED_CLS, 0, 0 /* TC_ACT_OK */);
-}
-
-static __u32 link_id(int link_fd)
-{
-	struct bpf_link_info info;
-
-	return sup_link_info(link_fd, &info) ? 0 : info.id;
-}
-
-static __u32 link_prog_id(int link_fd)
-{
-	struct bpf_link_info info;
-
-	return sup_link_info(link_fd, &info) ? 0 : info.prog_id;
 }
 
 /* "p1,p2,...|l1,l2,..." of the hook as the kernel lists it. */
@@ -109,7 +98,7 @@ static void test_info(enum bpf_attach_type type, const char *name)
 	      "%s: BPF_PROG_QUERY lists the program and the link", name);
 
 	CHECK_EQ(bpf_link_update(link, prog2, NULL), 0, "%s: update", name);
-	CHECK_EQ(link_prog_id(link), pid2, "%s: info shows the new program", name);
+	CHECK_EQ(sup_link_prog_id(link), pid2, "%s: info shows the new program", name);
 	{
 		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE,
 			    .old_prog_fd = prog);
@@ -152,7 +141,7 @@ static void test_order(enum bpf_attach_type type, const char *name)
 	l[0] = bpf_link_create(p[0], ifindex, type, NULL);
 	if (!CHECK(l[0] >= 0, "%s order: first link", name))
 		goto out;
-	lid[0] = link_id(l[0]);
+	lid[0] = sup_link_id(l[0]);
 	CHECK(sup_prog_query(ifindex, type, &q) == 0, "%s order: query", name);
 	rev = q.revision;
 
@@ -163,7 +152,7 @@ static void test_order(enum bpf_attach_type type, const char *name)
 
 		l[1] = bpf_link_create(p[1], ifindex, type, &opts);
 		CHECK(l[1] >= 0, "%s order: BPF_F_BEFORE relative_fd=<prog 0> (%d)", name, l[1]);
-		lid[1] = link_id(l[1]);
+		lid[1] = sup_link_id(l[1]);
 		check_order(type, &q, want_order(pid, lid, (int[]){ 1, 0 }, 2), name);
 		CHECK_EQ(q.revision, rev + 1, "%s order: revision went up by one", name);
 	}
@@ -174,7 +163,7 @@ static void test_order(enum bpf_attach_type type, const char *name)
 
 		l[2] = bpf_link_create(p[2], ifindex, type, &opts);
 		CHECK(l[2] >= 0, "%s order: BPF_F_AFTER relative_id=<link 0 id> (%d)", name, l[2]);
-		lid[2] = link_id(l[2]);
+		lid[2] = sup_link_id(l[2]);
 		check_order(type, &q, want_order(pid, lid, (int[]){ 1, 0, 2 }, 3), name);
 	}
 	{
@@ -184,7 +173,7 @@ static void test_order(enum bpf_attach_type type, const char *name)
 
 		l[3] = bpf_link_create(p[3], ifindex, type, &opts);
 		CHECK(l[3] >= 0, "%s order: BPF_F_BEFORE relative_id=<prog 2 id> (%d)", name, l[3]);
-		lid[3] = link_id(l[3]);
+		lid[3] = sup_link_id(l[3]);
 		check_order(type, &q, want_order(pid, lid, (int[]){ 1, 0, 3, 2 }, 4), name);
 	}
 	{
@@ -196,7 +185,7 @@ static void test_order(enum bpf_attach_type type, const char *name)
 		CHECK(l[4] >= 0,
 		      "%s order: BPF_F_AFTER relative_fd=<link 1> at the current revision (%d)",
 		      name, l[4]);
-		lid[4] = link_id(l[4]);
+		lid[4] = sup_link_id(l[4]);
 		check_order(type, &q, want_order(pid, lid, (int[]){ 1, 4, 0, 3, 2 }, 5), name);
 		rev = q.revision;
 	}
@@ -301,13 +290,12 @@ static void test_directions(void)
 
 int main(void)
 {
-	int fds, stats;
+	int stats;
 
 	sup_require_root();
-	fds = sup_fd_count();
 	if (!CHECK_EQ(sup_netns_enter(), 0, "private network namespace") ||
 	    !CHECK_EQ(sup_veth_create("tcx0", "tcx1"), 0, "veth pair tcx0/tcx1"))
-		return tap_done();
+		return sup_done();
 	ifindex = sup_ifindex("tcx0");
 	test_info(BPF_TCX_INGRESS, "ingress");
 	test_info(BPF_TCX_EGRESS, "egress");
@@ -320,6 +308,5 @@ int main(void)
 		test_effect(BPF_TCX_EGRESS, "egress");
 	}
 	SUP_CLOSE(stats);
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }

@@ -12,6 +12,9 @@
 #include <limits.h>
 #include <sys/wait.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 /* Probe targets. Called through volatile pointers so they stay real,
  * separate functions. */
 __attribute__((noinline)) int uprobe_target_one(int x)
@@ -258,34 +261,27 @@ static void test_session(void)
 
 static void test_refused(int prog)
 {
-	{
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .uprobe_multi.path = path,
-			    .uprobe_multi.offsets = offsets, .uprobe_multi.cnt = 1,
-			    .uprobe_multi.pid = 0x7ffffff0);
+	/* Probe descriptions the kernel refuses, and the errno it refuses with. */
+	static const struct {
+		const char *path;
+		__u32 cnt, pid;
+		int err;
+		const char *what;
+	} bad[] = {
+		{ path, 1, 0x7ffffff0, ESRCH, "pid of no process" },
+		{ path, 0, 0, EINVAL, "cnt 0" },
+		{ NULL, 1, 0, EINVAL, "no path" },
+		{ "/nonexistent/bpflink", 1, 0, ENOENT, "path that does not exist" },
+	};
+	size_t i;
 
-		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_TRACE_UPROBE_MULTI, &opts), ESRCH,
-			     "refused: pid of no process (kernel)");
-	}
-	{
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .uprobe_multi.path = path,
-			    .uprobe_multi.offsets = offsets);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		LIBBPF_OPTS(bpf_link_create_opts, opts, .uprobe_multi.path = bad[i].path,
+			    .uprobe_multi.offsets = offsets, .uprobe_multi.cnt = bad[i].cnt,
+			    .uprobe_multi.pid = bad[i].pid);
 
-		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_TRACE_UPROBE_MULTI, &opts), EINVAL,
-			     "refused: cnt 0 (kernel)");
-	}
-	{
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .uprobe_multi.offsets = offsets,
-			    .uprobe_multi.cnt = 1);
-
-		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_TRACE_UPROBE_MULTI, &opts), EINVAL,
-			     "refused: no path (kernel)");
-	}
-	{
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .uprobe_multi.path = "/nonexistent/bpflink",
-			    .uprobe_multi.offsets = offsets, .uprobe_multi.cnt = 1);
-
-		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_TRACE_UPROBE_MULTI, &opts), ENOENT,
-			     "refused: path that does not exist (kernel)");
+		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_TRACE_UPROBE_MULTI, &opts), bad[i].err,
+			     "refused: %s (kernel)", bad[i].what);
 	}
 	{
 		/* libbpf 1.7.0 ends the struct at uprobe_multi.pid: the 4 bytes
@@ -321,16 +317,15 @@ int main(void)
 {
 	unsigned long off2;
 	char path2[PATH_MAX];
-	int fds, prog, stats, r;
+	int prog, stats, r;
 
 	sup_require_root();
-	fds = sup_fd_count();
 	r = sup_file_offset((void *)uprobe_target_one, path, sizeof(path), &offsets[0]);
 	if (!CHECK_EQ(r, 0, "file offset of uprobe_target_one"))
-		return tap_done();
+		return sup_done();
 	r = sup_file_offset((void *)uprobe_target_two, path2, sizeof(path2), &off2);
 	if (!CHECK_EQ(r, 0, "file offset of uprobe_target_two"))
-		return tap_done();
+		return sup_done();
 	offsets[1] = off2;
 	CHECK(!strcmp(path, path2) && offsets[0] != offsets[1], "both in %s, at 0x%lx and 0x%lx",
 	      path, offsets[0], offsets[1]);
@@ -352,6 +347,5 @@ int main(void)
 		close(prog);
 	}
 	SUP_CLOSE(stats);
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }

@@ -10,12 +10,7 @@
 
 #include <linux/if_link.h>
 
-static __u32 link_prog_id(int link_fd)
-{
-	struct bpf_link_info info;
-
-	return sup_link_info(link_fd, &info) ? 0 : info.prog_id;
-}
+#include <bpf/bpf.h>
 
 static int load_xdp(void)
 {
@@ -71,7 +66,7 @@ static void test_device(const char *dev)
 		     "%s: second link on the same device (kernel)", dev);
 
 	CHECK_EQ(bpf_link_update(link, b, NULL), 0, "%s: update to B", dev);
-	CHECK_EQ(link_prog_id(link), id_b, "%s: info shows B", dev);
+	CHECK_EQ(sup_link_prog_id(link), id_b, "%s: info shows B", dev);
 	{
 		LIBBPF_OPTS(bpf_link_update_opts, opts, .flags = BPF_F_REPLACE, .old_prog_fd = a);
 
@@ -79,7 +74,7 @@ static void test_device(const char *dev)
 			  "%s: BPF_F_REPLACE with the wrong old program", dev);
 		LIBBPF_OPTS_RESET(opts, .flags = BPF_F_REPLACE, .old_prog_fd = b);
 		CHECK_EQ(bpf_link_update(link, a, &opts), 0, "%s: BPF_F_REPLACE old=B -> A", dev);
-		CHECK_EQ(link_prog_id(link), id_a, "%s: info shows A", dev);
+		CHECK_EQ(sup_link_prog_id(link), id_a, "%s: info shows A", dev);
 	}
 
 	CHECK_EQ(bpf_link_detach(link), 0, "%s: detach", dev);
@@ -97,7 +92,7 @@ static void test_device(const char *dev)
 	/* The device is free again. */
 	link2 = bpf_link_create(b, ifindex, BPF_XDP, NULL);
 	CHECK(link2 >= 0, "%s: new link after detach (%d)", dev, link2);
-	CHECK_EQ(link_prog_id(link2), id_b, "%s: new link runs B", dev);
+	CHECK_EQ(sup_link_prog_id(link2), id_b, "%s: new link runs B", dev);
 out:
 	SUP_CLOSE(link2);
 	SUP_CLOSE(link);
@@ -153,19 +148,17 @@ out:
 
 int main(void)
 {
-	int fds, stats;
+	int stats;
 
 	sup_require_root();
-	fds = sup_fd_count();
+	if (!CHECK_EQ(sup_netns_enter(), 0, "private network namespace with lo up"))
+		return sup_done();
 	stats = sup_stats_enable();
 	CHECK(stats >= 0, "enable program run statistics");
-	if (!CHECK_EQ(sup_netns_enter(), 0, "private network namespace with lo up"))
-		return tap_done();
 	CHECK_EQ(sup_veth_create("bpfl0", "bpfl1"), 0, "veth pair bpfl0/bpfl1");
 	test_device("lo");
 	test_device("bpfl0");
 	test_modes("bpfl0");
 	SUP_CLOSE(stats);
-	CHECK_EQ(sup_fd_count(), fds, "no fd leaked");
-	return tap_done();
+	return sup_done();
 }
