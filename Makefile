@@ -192,3 +192,63 @@ install: lib
 clean:
 	$(CARGO) clean
 	rm -rf $(B)
+
+# --- libbpf clients over bpflink (LD_PRELOAD) ---------------------------------
+# Real libbpf programs run with and without LD_PRELOAD=build/libbpflink.so.1
+# by tests-c/check_preload.sh (TAP, part of test-c through XTESTS):
+#   build/bpf/*.bpf.o           tests-c/bpf/*.bpf.c compiled by clang against a
+#                               vmlinux.h of the running kernel and libbpf
+#                               1.7.0's bpf_helpers.h
+#   build/bpf/link_skel.skel.h  bpftool gen skeleton of link_skel.bpf.o
+#   client_object_ref           tests-c/client_object.c, reference libbpf 1.7.0
+#                               headers, linked to its libbpf.so.1 (rpath)
+#   client_object_deb           the same source, Debian's libbpf 1.1.2 (-lbpf)
+#   client_libbpf_rs            tests/clients/libbpf-rs (libbpf-rs 0.27.2, its own
+#                               cargo project and target dir .deps/clients-target),
+#                               libbpf-sys linked -lbpf dynamically to 1.7.0
+#   make test-clients           these checks alone
+BPF_DIR     := $(B)/bpf
+CLIENT_DIR  := $(B)/clients
+BPF_CFLAGS  := -target bpf -O2 -g -Wall -Werror -I$(BPF_DIR) -I$(REF)/include
+BPF_OBJS    := $(BPF_DIR)/link_client.bpf.o $(BPF_DIR)/link_skel.bpf.o
+CLIENT_CFLAGS := -O1 -g -Wall -Wextra -Werror -I$(BPF_DIR)
+CLIENT_BINS := $(CLIENT_DIR)/client_object_ref $(CLIENT_DIR)/client_object_deb \
+               $(CLIENT_DIR)/client_libbpf_rs
+RS_CLIENT   := tests/clients/libbpf-rs
+RS_TARGET   := .deps/clients-target
+XTESTS      += tests-c/check_preload.sh
+
+test-c: $(BPF_OBJS) $(CLIENT_BINS)
+
+$(BPF_DIR)/vmlinux.h:
+	@mkdir -p $(dir $@)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
+	mv $@.tmp $@
+
+$(BPF_DIR)/%.bpf.o: tests-c/bpf/%.bpf.c $(BPF_DIR)/vmlinux.h
+	clang $(BPF_CFLAGS) -c -o $@ $<
+
+$(BPF_DIR)/%.skel.h: $(BPF_DIR)/%.bpf.o
+	bpftool gen skeleton $< name $* > $@.tmp
+	mv $@.tmp $@
+
+$(CLIENT_DIR)/client_object_ref: tests-c/client_object.c $(BPF_DIR)/link_skel.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CLIENT_CFLAGS) -I$(REF)/include -I$(UAPI) -o $@ $< \
+	    -L$(REF)/lib -l:libbpf.so.1.7.0 -Wl,-rpath,$(abspath $(REF)/lib)
+
+$(CLIENT_DIR)/client_object_deb: tests-c/client_object.c $(BPF_DIR)/link_skel.skel.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CLIENT_CFLAGS) -o $@ $< -lbpf
+
+# cargo decides what to rebuild; the copy is cheap.
+$(CLIENT_DIR)/client_libbpf_rs: FORCE
+	LIBBPF_SYS_LIBRARY_PATH=$(abspath $(REF)/lib) CARGO_TARGET_DIR=$(abspath $(RS_TARGET)) \
+	    $(CARGO) build --quiet --locked --manifest-path $(RS_CLIENT)/Cargo.toml
+	@mkdir -p $(dir $@)
+	cp $(RS_TARGET)/debug/bpflink-client-libbpf-rs $@
+
+test-clients: setup lib $(BPF_OBJS) $(CLIENT_BINS)
+	tests-c/run.sh tests-c/check_preload.sh
+
+.PHONY: test-clients

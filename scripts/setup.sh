@@ -47,6 +47,17 @@ fi
 # --- Rust toolchain ----------------------------------------------------------
 command -v cargo >/dev/null || { say "cargo not found: install Rust (rustup) first"; exit 1; }
 
+# --- Crates of the libbpf-rs client ----------------------------------------
+# tests/clients/libbpf-rs is a cargo project of its own (not part of the
+# bpflink crate); make test builds it. Fetch its locked crates once here.
+client="$top/tests/clients/libbpf-rs/Cargo.toml"
+if ! cargo fetch --offline --locked --manifest-path "$client" >/dev/null 2>&1; then
+    [ $check_only = 1 ] && { say "crates of the libbpf-rs client not fetched"; exit 1; }
+    say "fetching the crates of the libbpf-rs client (tests/clients/libbpf-rs)"
+    cargo fetch --locked --manifest-path "$client" -q ||
+        { say "cargo fetch for tests/clients/libbpf-rs failed"; exit 1; }
+fi
+
 # --- Reference libbpf v1.7.0 -----------------------------------------------
 # Built from the source libbpf-sys 1.7.0 vendors, taken from the cargo
 # registry (cargo fetch), into .deps/libbpf-1.7.0/.
