@@ -53,6 +53,38 @@ pub fn ptr_result<T>(r: Result<core::ptr::NonNull<T>, Errno>) -> *mut T {
     }
 }
 
+/// Test-only: makes the named entry point panic inside its boundary, so
+/// unit tests can show what a caller sees (see `tests` below). Compiled
+/// out of every non-test build.
+#[cfg(test)]
+pub mod panic_trigger {
+    use std::cell::Cell;
+
+    thread_local! {
+        static ARMED: Cell<Option<&'static core::ffi::CStr>> = const { Cell::new(None) };
+    }
+
+    /// Arms the trigger for `name` on this thread, for one call.
+    pub fn arm(name: &'static core::ffi::CStr) {
+        ARMED.with(|a| a.set(Some(name)));
+    }
+
+    /// Panics if armed for `name` (and disarms).
+    pub fn fire(name: &core::ffi::CStr) {
+        if ARMED.with(|a| a.get()) == Some(name) {
+            ARMED.with(|a| a.set(None));
+            panic!("test-only panic in {name:?}");
+        }
+    }
+}
+
+/// Runs the test-only panic trigger; nothing in non-test builds.
+#[inline(always)]
+pub fn maybe_panic(_name: &core::ffi::CStr) {
+    #[cfg(test)]
+    panic_trigger::fire(_name);
+}
+
 /// Reports a caught panic and returns the errno to use.
 #[cold]
 pub fn panicked(func: &core::ffi::CStr) -> Errno {
@@ -69,7 +101,10 @@ pub fn panicked(func: &core::ffi::CStr) -> Errno {
 macro_rules! ffi_int {
     ($name:literal ($($arg:expr),*), $body:block) => {{
         let r = match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
-            || -> ::core::result::Result<::core::ffi::c_int, ::errno::Errno> { $body },
+            || -> ::core::result::Result<::core::ffi::c_int, ::errno::Errno> {
+                $crate::capi::maybe_panic($name);
+                $body
+            },
         )) {
             Ok(r) => $crate::capi::int_result(r),
             Err(_) => -$crate::capi::panicked($name).0,
@@ -87,7 +122,10 @@ macro_rules! ffi_int {
 #[doc(hidden)]
 macro_rules! ffi_ptr {
     ($name:literal ($($arg:expr),*), $body:block) => {{
-        let r = match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)) {
+        let r = match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {
+            $crate::capi::maybe_panic($name);
+            $body
+        })) {
             Ok(r) => $crate::capi::ptr_result(r),
             Err(_) => {
                 $crate::capi::panicked($name);
@@ -108,7 +146,10 @@ macro_rules! ffi_ptr {
 #[doc(hidden)]
 macro_rules! ffi_val {
     ($name:literal ($($arg:expr),*), $on_panic:expr, |$v:ident| $show:expr, $body:block) => {{
-        let r = match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)) {
+        let r = match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {
+            $crate::capi::maybe_panic($name);
+            $body
+        })) {
             Ok(v) => v,
             Err(_) => {
                 $crate::capi::panicked($name);
@@ -121,4 +162,55 @@ macro_rules! ffi_val {
         }
         r
     }};
+}
+
+#[cfg(test)]
+mod tests {
+    //! The panic policy, driven through the test-only trigger.
+
+    use super::panic_trigger::arm;
+    use super::*;
+    use crate::testutil::capture_warnings;
+
+    #[test]
+    fn a_panic_in_an_int_function_becomes_enotrecoverable() {
+        let (r, msgs) = capture_warnings(|| {
+            arm(c"bpf_link_detach");
+            errno::set_errno(Errno(0));
+            let r = bpf::bpf_link_detach(-1);
+            (r, errno::errno().0)
+        });
+        assert_eq!(r, (-libc::ENOTRECOVERABLE, libc::ENOTRECOVERABLE));
+        assert_eq!(
+            msgs,
+            ["libbpf: bpflink: internal error in bpf_link_detach\n"]
+        );
+        // The trigger fires once; the next call reaches the kernel again.
+        assert_ne!(bpf::bpf_link_detach(-1), -libc::ENOTRECOVERABLE);
+    }
+
+    #[test]
+    fn a_panic_in_a_pointer_function_becomes_null() {
+        let (r, msgs) = capture_warnings(|| {
+            arm(c"bpf_link__open");
+            // SAFETY: a NUL-terminated path; the call panics before using it.
+            let p = unsafe { libbpf::bpf_link__open(c"/nonexistent".as_ptr()) };
+            (p.is_null(), errno::errno().0)
+        });
+        assert_eq!(r, (true, libc::ENOTRECOVERABLE));
+        assert_eq!(
+            msgs,
+            ["libbpf: bpflink: internal error in bpf_link__open\n"]
+        );
+    }
+
+    #[test]
+    fn a_panic_in_a_value_function_returns_its_fallback() {
+        let (r, _) = capture_warnings(|| {
+            arm(c"libbpf_bpf_link_type_str");
+            libbpf::libbpf_bpf_link_type_str(3).is_null()
+        });
+        assert!(r);
+        assert!(!libbpf::libbpf_bpf_link_type_str(3).is_null());
+    }
 }
