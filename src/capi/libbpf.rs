@@ -289,8 +289,9 @@ pub unsafe extern "C" fn bpf_link__detach(link: *mut bpf_link) -> c_int {
 /// is not removed. NULL and error pointers are accepted and ignored.
 ///
 /// @param link the link object; invalid afterwards.
-/// @return 0, or the negative error code of the detach callback (also in
-///         errno); the object is freed either way.
+/// @return what the object's detach callback returned: 0, or its negative
+///         error code (also stored in errno), or 0 when the callback did not
+///         run (disconnected, or no callback); the object is freed either way.
 ///
 /// Not thread-safe on the same object. Example:
 /// @code
@@ -301,6 +302,6 @@ pub unsafe extern "C" fn bpf_link__detach(link: *mut bpf_link) -> c_int {
 pub unsafe extern "C" fn bpf_link__destroy(link: *mut bpf_link) -> c_int {
     // SAFETY: libbpf's contract: NULL, ERR_PTR, or a live link object.
     ffi_int!(c"bpf_link__destroy"(link), {
-        unsafe { object::destroy(link) }.map(|()| 0)
+        unsafe { object::destroy(link) }
     })
 }

@@ -334,15 +334,17 @@ pub unsafe fn update_program(p: *mut bpf_link, prog: *mut bpf_program) -> Result
 /// `bpf_link__destroy`: NULL and `ERR_PTR` are accepted and ignored.
 /// Runs the object's detach callback unless disconnected, frees the pin
 /// path (the pin itself stays), then runs the dealloc callback or frees
-/// the object. Returns the detach callback's error.
+/// the object. Returns what the detach callback returned (libbpf's
+/// `libbpf_err(err)`: a negative value is an error, anything else, even a
+/// positive value from a foreign callback, is passed back as is).
 ///
 /// # Safety
 /// A pointer that is neither NULL nor an `ERR_PTR` must be a live link
 /// object in libbpf's layout allocated with the C allocator (or with its
 /// own dealloc callback); it is gone afterwards.
-pub unsafe fn destroy(p: *mut bpf_link) -> Result<(), Errno> {
+pub unsafe fn destroy(p: *mut bpf_link) -> Result<c_int, Errno> {
     if is_err_or_null(p) {
-        return Ok(());
+        return Ok(0);
     }
     let obj = p as *mut LinkObject;
     let mut err = 0;
@@ -361,5 +363,5 @@ pub unsafe fn destroy(p: *mut bpf_link) -> Result<(), Errno> {
             None => libc::free(obj.cast()),
         }
     }
-    if err < 0 { Err(Errno(-err)) } else { Ok(()) }
+    if err < 0 { Err(Errno(-err)) } else { Ok(err) }
 }
