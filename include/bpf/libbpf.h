@@ -286,8 +286,9 @@ LIBBPF_API int bpf_link__detach(struct bpf_link *link);
  * is not removed. NULL and error pointers are accepted and ignored.
  *
  * @param link the link object; invalid afterwards.
- * @return 0, or the negative error code of the detach callback (also in
- *         errno); the object is freed either way.
+ * @return what the object's detach callback returned: 0, or its negative
+ *         error code (also stored in errno), or 0 when the callback did not
+ *         run (disconnected, or no callback); the object is freed either way.
  *
  * Not thread-safe on the same object. Example:
  * @code
