@@ -2,7 +2,8 @@
 #
 #   make            build libbpflink.so.1, libbpflink.a and the headers
 #   make demo       build everything and run the examples (the main job)
-#   make test       every test: Rust, C on the real kernel, differential, ABI
+#   make test       every test: Rust, C on the real kernel, differential, ABI, Python
+#   make test-python  the Python package's tests (python/, pytest in .deps/venv)
 #   make install    PREFIX=/usr/local DESTDIR=  (library, symlinks, headers, .pc)
 #   make docs       doxygen over include/ (zero warnings)
 #   make header     refresh the committed headers from the Rust definitions
@@ -79,6 +80,7 @@ $(B)/tests-c/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(
 test: setup lib
 	$(CARGO) test --release --quiet
 	$(MAKE) --no-print-directory test-c
+	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory docs
 	@echo "make test: all passed"
 
@@ -252,3 +254,22 @@ test-clients: setup lib $(BPF_OBJS) $(CLIENT_BINS)
 	tests-c/run.sh tests-c/check_preload.sh
 
 .PHONY: test-clients
+
+# --- Python package (python/) --------------------------------------------------
+# The ctypes binding in python/ (package `bpflink`), tested with pytest on the
+# real kernel against the library built here:
+#   .deps/venv           made by scripts/setup.sh: python3 -m venv, pytest from
+#                        PyPI, python/ installed in editable mode
+#   BPFLINK_LIBRARY      set to build/libbpflink.so.1, so that the tests load
+#                        exactly this build (python/README.md: discovery order)
+# pytest's exit status 5 (no test collected) fails like any other; as root a
+# skipped test fails the run too (python/tests/conftest.py turns the session
+# into a failure), as in the C suites.
+#   make test-python     these alone
+VENV := .deps/venv
+
+test-python: setup lib
+	@BPFLINK_LIBRARY=$(abspath $(B)/$(SONAME)) $(VENV)/bin/python -m pytest -q -rs python/tests; \
+	    rc=$$?; [ $$rc -ne 5 ] || echo "test-python: no test ran"; exit $$rc
+
+.PHONY: test-python

@@ -23,7 +23,7 @@ say() { printf 'setup: %s\n' "$*"; }
 # libbpf-dev: Debian's libbpf 1.1.2, a second real client library
 # valgrind: leak checks;  python3-venv: isolated Python tests
 packages=(libelf-dev zlib1g-dev pkg-config make gcc g++ clang llvm bpftool doxygen
-          iproute2 libbpf-dev valgrind util-linux)
+          iproute2 libbpf-dev valgrind util-linux python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -80,6 +80,25 @@ if [ ! -f "$ref/lib/libbpf.so.1.7.0" ] || [ ! -f "$ref/uapi/linux/bpf.h" ]; then
     cp -a "$src/include/uapi" "$ref/uapi"
     cp -a "$src/src" "$ref/src"
     rm -rf "$ref/obj" "$ref/root"
+fi
+
+# --- Python test environment -------------------------------------------------
+# .deps/venv for `make test-python`: a venv of python3 (override with PYTHON=),
+# pytest from PyPI, and the package in python/ installed in editable mode, so
+# the tests always see the current source. Redone when either import fails or
+# bpflink resolves somewhere else than this checkout's python/ (a moved tree).
+venv="$top/.deps/venv"
+python=${PYTHON:-python3}
+if ! "$venv/bin/python" -c 'import sys, pytest, bpflink; sys.exit(not bpflink.__file__.startswith(sys.argv[1]))' \
+        "$top/python/bpflink/" >/dev/null 2>&1; then
+    [ $check_only = 1 ] && { say "python test venv (.deps/venv) missing"; exit 1; }
+    say "creating .deps/venv: pytest, and bpflink from python/ (editable)"
+    rm -rf "$venv"
+    "$python" -m venv "$venv" >/tmp/bpflink-venv.log 2>&1 ||
+        { say "$python -m venv failed, see /tmp/bpflink-venv.log"; exit 1; }
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "pytest>=7,<10" >>/tmp/bpflink-venv.log 2>&1 &&
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$top/python" >>/tmp/bpflink-venv.log 2>&1 ||
+        { say "pip install into .deps/venv failed, see /tmp/bpflink-venv.log"; exit 1; }
 fi
 
 say "ok"

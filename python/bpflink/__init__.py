@@ -1,0 +1,103 @@
+"""bpflink: libbpf's BPF link API from Python, through libbpflink.so.1.
+
+Two layers:
+
+* :mod:`bpflink.raw` mirrors the C API (``bpf_link_create``,
+  ``bpf_link__pin``, ...) with ctypes structures of libbpf's exact layout;
+  failures raise ``OSError(errno, "function: strerror")``.
+* This module's :class:`Link`, :func:`link_create`, :func:`links` and the
+  :class:`LinkInfo` classes are the pythonic way in::
+
+      import bpflink
+      with bpflink.link_create(prog_fd, "/sys/fs/cgroup/unified/app",
+                               bpflink.BPF_CGROUP_INET_INGRESS) as link:
+          print(link.info)
+      for info in bpflink.links():
+          print(info.id, info.type_name)
+
+The shared library is found as :mod:`bpflink._discovery` describes
+(``$BPFLINK_LIBRARY``, next to the package, a checkout's ``build/``, the
+system) and loaded on first use; importing the package does not load it.
+The constants of :mod:`bpflink.constants` are available here too.
+"""
+
+from __future__ import annotations
+
+from . import constants, raw
+from ._discovery import ENV_VAR, LibraryNotFoundError
+from .constants import *  # noqa: F401,F403  (plain int constants and the IntEnums)
+from .constants import AttachType, CgroupIterOrder, LinkType, PerfEventType, enum_name
+from .info import (
+    CgroupLinkInfo,
+    IterLinkInfo,
+    KprobeMultiLinkInfo,
+    LinkInfo,
+    NetfilterLinkInfo,
+    NetkitLinkInfo,
+    NetnsLinkInfo,
+    PerfEventLinkInfo,
+    RawTracepointLinkInfo,
+    SockmapLinkInfo,
+    StructOpsLinkInfo,
+    TcxLinkInfo,
+    TracingLinkInfo,
+    UnknownLinkInfo,
+    UprobeMultiLinkInfo,
+    XdpLinkInfo,
+    link_info_from_fd,
+    link_type_name,
+)
+from .link import Link, attach_family, iter_links, link_create, link_ids, links, set_print
+
+__version__ = "0.1.0"
+
+
+def load_library() -> str:
+    """Loads libbpflink.so.1 now (instead of at the first call) and returns
+    the path it was loaded from. Raises :class:`LibraryNotFoundError` with
+    every place tried when it is nowhere."""
+    return raw.library_path()
+
+
+def library_path() -> str:
+    """The path (or system name) of the loaded library; loads it if needed."""
+    return raw.library_path()
+
+
+__all__ = [
+    "AttachType",
+    "CgroupIterOrder",
+    "CgroupLinkInfo",
+    "ENV_VAR",
+    "IterLinkInfo",
+    "KprobeMultiLinkInfo",
+    "Link",
+    "LinkInfo",
+    "LinkType",
+    "LibraryNotFoundError",
+    "NetfilterLinkInfo",
+    "NetkitLinkInfo",
+    "NetnsLinkInfo",
+    "PerfEventLinkInfo",
+    "PerfEventType",
+    "RawTracepointLinkInfo",
+    "SockmapLinkInfo",
+    "StructOpsLinkInfo",
+    "TcxLinkInfo",
+    "TracingLinkInfo",
+    "UnknownLinkInfo",
+    "UprobeMultiLinkInfo",
+    "XdpLinkInfo",
+    "attach_family",
+    "enum_name",
+    "iter_links",
+    "library_path",
+    "link_create",
+    "link_ids",
+    "link_info_from_fd",
+    "link_type_name",
+    "links",
+    "load_library",
+    "raw",
+    "set_print",
+] + [name for name in constants.__all__ if name not in ("as_enum",)]
