@@ -166,9 +166,12 @@ $(B)/tests-c/print_forward_preload: $(B)/tests-c/print_forward_preload.bin
 	printf '#!/bin/sh\nLD_PRELOAD=%s exec %s "$$@"\n' '$(abspath $(SO))' '$(abspath $<)' > $@
 	chmod +x $@
 
-# The main job: build everything, then run the example in examples/.
+# The main job: build everything, then run the examples in examples/: the
+# C program (linked with -lbpflink) and the same flow in Python.
 demo: setup lib $(B)/examples/cgroup_link
 	$(B)/examples/cgroup_link
+	@echo
+	BPFLINK_LIBRARY=$(abspath $(B)/$(SONAME)) $(VENV)/bin/python examples/cgroup_link.py
 
 $(B)/examples/%: examples/%.c $(HEADERS) $(SO)
 	@mkdir -p $(dir $@)
