@@ -198,6 +198,43 @@ clean:
 	$(CARGO) clean
 	rm -rf $(B)
 
+# --- link objects: kernel tests, interop, valgrind ----------------------------
+# Tests of struct bpf_link and the bpf_link__* functions, run by test-c:
+#   test_object          the object functions on the kernel; built by the
+#                        test_% rule like every tests-c/test_*.c, plus the
+#                        paths of the reference libbpf (loaded in a child for
+#                        bpf_link__update_program) and of its BPF object
+#   interop              objects made by one library and used or destroyed
+#                        by the other, bpflink and the reference libbpf
+#                        dlopen()ed side by side (links neither)
+#   tests-c/valgrind.sh  both binaries under memcheck; TAP (suppressions,
+#                        each explained: tests-c/valgrind.supp)
+#   object_progs.bpf.o   tests-c/bpf/object_progs.bpf.c, compiled by the
+#                        $(B)/bpf/%.bpf.o rule of the clients section below
+# The differential cases of the object functions are tests-c/diff_object.c,
+# part of diff_link.
+#   make test-object     these alone
+OBJ_BPF     := $(B)/bpf/object_progs.bpf.o
+OBJ_DEFS    := -DREF_SO='"$(abspath $(REF_SO))"' -DOBJECT_BPF_O='"$(abspath $(OBJ_BPF))"'
+OBJECT_BIN  := $(B)/tests-c/test_object
+INTEROP_BIN := $(B)/tests-c/interop
+XTESTS      += $(INTEROP_BIN) tests-c/valgrind.sh
+
+$(OBJECT_BIN): CFLAGS_T += $(OBJ_DEFS)
+$(OBJECT_BIN): $(OBJ_BPF)
+
+$(INTEROP_BIN): tests-c/interop.c $(DIFF_FIX) $(SO) $(OBJ_BPF)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
+	    $(OBJ_DEFS) -o $@ $< tests-c/support.c -ldl
+
+test-c: $(OBJECT_BIN) $(INTEROP_BIN)
+
+test-object: setup lib $(OBJECT_BIN) $(INTEROP_BIN)
+	tests-c/run.sh $(OBJECT_BIN) $(INTEROP_BIN) tests-c/valgrind.sh
+
+.PHONY: test-object
+
 # --- libbpf clients over bpflink (LD_PRELOAD) ---------------------------------
 # Real libbpf programs run with and without LD_PRELOAD=build/libbpflink.so.1
 # by tests-c/check_preload.sh (TAP, part of test-c through XTESTS):

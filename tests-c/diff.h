@@ -239,5 +239,6 @@ void groups_create(void);
 void groups_fallback(void);
 void groups_misc(void);
 void groups_real(void);
+void groups_object(void); /* diff_object.c: the link object functions */
 
 #endif

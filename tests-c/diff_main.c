@@ -302,6 +302,8 @@ static bool verbose(void)
 static const char *cmd_name(long cmd)
 {
 	switch (cmd) {
+	case BPF_OBJ_PIN: return "OBJ_PIN";
+	case BPF_OBJ_GET: return "OBJ_GET";
 	case BPF_PROG_QUERY: return "PROG_QUERY";
 	case BPF_OBJ_GET_INFO_BY_FD: return "OBJ_GET_INFO_BY_FD";
 	case BPF_RAW_TRACEPOINT_OPEN: return "RAW_TRACEPOINT_OPEN";
@@ -645,6 +647,7 @@ int main(void)
 	groups_create();
 	groups_fallback();
 	groups_misc();
+	groups_object();
 	groups_real();
 
 	/* One line for the known, documented differences (diff_known.c), then
