@@ -1,10 +1,13 @@
 # bpflink: build, install, test.
 #
-#   make            build libbpflink.so.1, libbpflink.a and the headers
+#   make            build libbpflink.so.1, libbpflink.a, the headers and the
+#                   command-line tool build/bpflink
 #   make demo       build everything and run the examples (the main job)
 #   make test       every test: Rust, C on the real kernel, differential, ABI, Python
 #   make test-python  the Python package's tests (python/, pytest in .deps/venv)
-#   make install    PREFIX=/usr/local DESTDIR=  (library, symlinks, headers, .pc)
+#   make install    PREFIX=/usr/local DESTDIR=  (library, symlinks, headers, .pc,
+#                   bin/bpflink)
+#   make test-cli   the command-line tool's test suites alone
 #   make docs       doxygen over include/ (zero warnings)
 #   make header     refresh the committed headers from the Rust definitions
 #   make clean
@@ -19,6 +22,7 @@ SONAME    := libbpflink.so.1
 SOFILE    := libbpflink.so.1.0.0
 PREFIX    ?= /usr/local
 LIBDIR    ?= $(PREFIX)/lib
+BINDIR    ?= $(PREFIX)/bin
 INCLUDEDIR?= $(PREFIX)/include
 DESTDIR   ?=
 
@@ -57,7 +61,13 @@ $(SO): $(RUST_A) bpflink.map
 	ln -sf $(SONAME) $(B)/libbpflink.so
 	cp $(RUST_A) $(B)/libbpflink.a
 
-lib: $(SO)
+lib: $(SO) $(B)/bpflink
+
+# The command-line tool (src/bin/bpflink/), built by the same cargo run as
+# the static archive.
+$(B)/bpflink: $(RUST_A)
+	@mkdir -p $(B)
+	cp target/release/bpflink $@
 
 # Copies the headers build.rs generated over the committed ones (through
 # tests/header.rs, which knows exactly which build's output to take).
@@ -184,7 +194,9 @@ docs: $(HEADERS)
 	@echo "docs: build/docs/html/index.html (no warnings)"
 
 install: lib
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/bpf $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/bpf $(DESTDIR)$(LIBDIR)/pkgconfig \
+	    $(DESTDIR)$(BINDIR)
+	install -m 755 $(B)/bpflink $(DESTDIR)$(BINDIR)/bpflink
 	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/$(SOFILE)
 	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libbpflink.so
@@ -197,6 +209,27 @@ install: lib
 clean:
 	$(CARGO) clean
 	rm -rf $(B)
+
+# --- the command-line tool (build/bpflink) -------------------------------------
+# Two Rust test suites run the built binary; `cargo test`, the first step of
+# `make test`, runs them with the other Rust tests. Each is a test target
+# with `harness = false` (Cargo.toml): it runs single-threaded from its own
+# main, so that it can unshare namespaces first, and prints TAP; as root a
+# skipped case fails it, as in tests-c/run.sh.
+#   tests/cli.rs          arguments, exit codes and messages (permission as
+#                         nobody through setpriv), JSON well-formedness, and
+#                         show/list/pin/unpin/update/detach end to end on a
+#                         cgroup link in a child cgroup, with a private bpffs
+#   tests/cli_bpftool.rs  a link of every type this kernel allows, held while
+#                         `bpflink --json list` and `bpftool -j link list` run
+#                         in the suite's own network and mount namespaces;
+#                         bpflink's fields are checked against what was made,
+#                         against the kernel's fdinfo, and against bpftool's
+#   make test-cli         these two alone
+test-cli: lib
+	$(CARGO) test --release --test cli --test cli_bpftool
+
+.PHONY: test-cli
 
 # --- link objects: kernel tests, interop, valgrind ----------------------------
 # Tests of struct bpf_link and the bpf_link__* functions, run by test-c:

@@ -24,6 +24,8 @@ check "libbpflink.so.1.0.0 installed" test -f "$root/lib/libbpflink.so.1.0.0"
 check "libbpflink.so.1 -> libbpflink.so.1.0.0" test "$(readlink "$root/lib/libbpflink.so.1")" = libbpflink.so.1.0.0
 check "libbpflink.so -> libbpflink.so.1" test "$(readlink "$root/lib/libbpflink.so")" = libbpflink.so.1
 check "libbpflink.a installed" test -f "$root/lib/libbpflink.a"
+check "bin/bpflink installed" test -x "$root/bin/bpflink"
+check "include/bpflink.h installed" cmp "$top/include/bpflink.h" "$root/include/bpflink.h"
 check "include/bpf/bpf.h installed" cmp "$top/include/bpf/bpf.h" "$root/include/bpf/bpf.h"
 check "include/bpf/libbpf.h installed" cmp "$top/include/bpf/libbpf.h" "$root/include/bpf/libbpf.h"
 check "bpflink.pc names the prefix" grep -qx "prefix=$prefix" "$root/lib/pkgconfig/bpflink.pc"

@@ -157,3 +157,67 @@ fn kernel_errors_come_back_as_errno() {
         libc::EBADF
     );
 }
+
+#[test]
+fn details_prog_fd_by_id_and_on_bpffs() {
+    if !root() {
+        return;
+    }
+    let cg = Cgroup(format!(
+        "/sys/fs/cgroup/unified/bpflink-rust-details-{}",
+        std::process::id()
+    ));
+    fs::create_dir(&cg.0).unwrap();
+    let dir = fs::File::open(&cg.0).unwrap();
+    let p1 = load_prog(1);
+    let fd = link::create(
+        p1.as_raw_fd(),
+        dir.as_raw_fd(),
+        BPF_CGROUP_INET_INGRESS,
+        &CreateOpts::default(),
+    )
+    .unwrap();
+    let info = link::info(fd.as_raw_fd()).unwrap();
+
+    // One call for a cgroup link; the same fields as `info`, decoded.
+    let d = link::details(fd.as_raw_fd()).unwrap();
+    assert_eq!(
+        (d.type_, d.id, d.prog_id),
+        (info.type_, info.id, info.prog_id)
+    );
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(
+        d.detail,
+        link::Detail::Cgroup {
+            cgroup_id: dir.metadata().unwrap().ino(),
+            attach_type: BPF_CGROUP_INET_INGRESS,
+        }
+    );
+    assert_eq!(
+        link::attach_type_str(BPF_CGROUP_INET_INGRESS).unwrap(),
+        c"cgroup_inet_ingress"
+    );
+
+    // A program opened by id is the one the link runs: updating the link
+    // to it, conditionally on itself, succeeds.
+    let again = link::prog_fd_by_id(info.prog_id).unwrap();
+    let same = UpdateOpts {
+        flags: BPF_F_REPLACE,
+        old_fd: again.as_raw_fd() as u32,
+    };
+    link::update(fd.as_raw_fd(), again.as_raw_fd(), &same).unwrap();
+    assert_eq!(link::info(fd.as_raw_fd()).unwrap().prog_id, info.prog_id);
+    assert_eq!(
+        link::prog_fd_by_id(i32::MAX as u32).unwrap_err().0,
+        libc::ENOENT
+    );
+    assert_eq!(link::details(-1).unwrap_err().0, libc::EBADFD);
+
+    // Not on a bpffs: the cgroup filesystem and /proc.
+    assert_eq!(link::on_bpffs(c"/proc"), Ok(false));
+    assert_eq!(
+        link::on_bpffs(c"/nonexistent/x").unwrap_err().0,
+        libc::ENOENT
+    );
+    drop((fd, again));
+}

@@ -21,9 +21,14 @@
 
 mod create;
 mod info;
+mod prog;
 
 pub use create::{Anchor, CreateOpts, Extra, create};
-pub use info::{Kind, LinkInfo, info, info_into, link_type_str};
+pub use info::{
+    Detail, Details, IterTarget, Kind, LinkInfo, PerfEvent, attach_type_str, details, info,
+    info_into, link_type_str,
+};
+pub use prog::prog_fd_by_id;
 
 use core::ffi::{CStr, c_char};
 use std::os::fd::{OwnedFd, RawFd};
@@ -152,6 +157,19 @@ pub fn iter_create(link_fd: RawFd) -> Result<OwnedFd, Errno> {
 /// (`BPF_OBJ_PIN`). The pin keeps the link alive after every fd is closed.
 pub fn pin(fd: RawFd, path: &CStr) -> Result<(), Errno> {
     sys::obj_pin(fd, path.as_ptr() as usize as u64, 0, 0)
+}
+
+/// Whether `path` is on a BPF filesystem (`statfs` reports `BPF_FS_MAGIC`);
+/// `path` itself must exist (for a pin about to be made, ask about its
+/// directory). The error is `statfs`'s (`ENOENT`, `EACCES`, ...).
+pub fn on_bpffs(path: &CStr) -> Result<bool, Errno> {
+    // SAFETY: an all-zero statfs is a valid out-buffer.
+    let mut st: libc::statfs = unsafe { core::mem::zeroed() };
+    // SAFETY: `path` is NUL-terminated; `st` is writable.
+    if unsafe { libc::statfs(path.as_ptr(), &mut st) } != 0 {
+        return Err(errno::errno());
+    }
+    Ok(st.f_type as u64 == libc::BPF_FS_MAGIC as u64)
 }
 
 /// Opens the BPF object pinned at `path` (`BPF_OBJ_GET`); it may be a

@@ -186,6 +186,16 @@ pub struct GetFdByIdAttr {
     pub open_flags: u32,
 }
 
+/// The `prog_id`/`open_flags` members used by `BPF_PROG_GET_FD_BY_ID`:
+/// 12 bytes (`offsetofend(union bpf_attr, open_flags)`, what libbpf
+/// v1.7.0's `bpf_prog_get_fd_by_id_opts` passes).
+#[repr(C)]
+pub struct ProgGetFdByIdAttr {
+    pub prog_id: u32,
+    pub next_id: u32,
+    pub open_flags: u32,
+}
+
 /// `info` member (`BPF_OBJ_GET_INFO_BY_FD`): 16 bytes.
 #[repr(C)]
 pub struct InfoAttr {
@@ -240,6 +250,7 @@ no_holes! {
     LinkUpdateAttr { link_fd: u32, new_prog_fd: u32, flags: u32, old_prog_fd: u32 }
     GetNextIdAttr { start_id: u32, next_id: u32, open_flags: u32 }
     GetFdByIdAttr { link_id: u32, next_id: u32, open_flags: u32 }
+    ProgGetFdByIdAttr { prog_id: u32, next_id: u32, open_flags: u32 }
     InfoAttr { bpf_fd: u32, info_len: u32, info: u64 }
     ObjAttr { pathname: u64, bpf_fd: u32, file_flags: u32, path_fd: i32 }
     RawTracepointAttr { name: u64, prog_fd: u32, _pad: u32, cookie: u64 }
@@ -262,6 +273,7 @@ const _: () = {
     assert!(size_of::<LinkUpdateAttr>() == 16);
     assert!(size_of::<GetNextIdAttr>() == 12);
     assert!(size_of::<GetFdByIdAttr>() == 12);
+    assert!(size_of::<ProgGetFdByIdAttr>() == 12);
     assert!(size_of::<InfoAttr>() == 16);
     assert!(size_of::<ObjAttr>() == 20);
     assert!(size_of::<RawTracepointAttr>() == 24);

@@ -9,6 +9,7 @@
 pub mod cmd {
     pub const BPF_OBJ_PIN: u32 = 6;
     pub const BPF_OBJ_GET: u32 = 7;
+    pub const BPF_PROG_GET_FD_BY_ID: u32 = 13;
     pub const BPF_OBJ_GET_INFO_BY_FD: u32 = 15;
     pub const BPF_RAW_TRACEPOINT_OPEN: u32 = 17;
     pub const BPF_LINK_CREATE: u32 = 28;
@@ -113,4 +114,21 @@ pub mod flags {
     pub const BPF_F_ID: u32 = 1 << 5;
     /// Pin / get path is relative to `path_fd`.
     pub const BPF_F_PATH_FD: u32 = 1 << 14;
+    /// `kprobe_multi.flags`: return probes (the same bit is
+    /// `BPF_F_UPROBE_MULTI_RETURN` for `uprobe_multi.flags`).
+    pub const BPF_F_KPROBE_MULTI_RETURN: u32 = 1 << 0;
+    /// `uprobe_multi.flags`: return probes.
+    pub const BPF_F_UPROBE_MULTI_RETURN: u32 = 1 << 0;
+}
+
+/// `enum bpf_perf_event_type`: what a perf_event link is attached to
+/// (`bpf_link_info.perf_event.type`).
+pub mod perf_event {
+    pub const BPF_PERF_EVENT_UNSPEC: u32 = 0;
+    pub const BPF_PERF_EVENT_UPROBE: u32 = 1;
+    pub const BPF_PERF_EVENT_URETPROBE: u32 = 2;
+    pub const BPF_PERF_EVENT_KPROBE: u32 = 3;
+    pub const BPF_PERF_EVENT_KRETPROBE: u32 = 4;
+    pub const BPF_PERF_EVENT_TRACEPOINT: u32 = 5;
+    pub const BPF_PERF_EVENT_EVENT: u32 = 6;
 }

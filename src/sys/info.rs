@@ -37,6 +37,12 @@ impl bpf_link_info {
         self.data[off / 8]
     }
 
+    /// Sets the `u64` at byte `off` (8-aligned) of the per-type union (used
+    /// to pass buffer addresses in).
+    pub fn set_u64_at(&mut self, off: usize, v: u64) {
+        self.data[off / 8] = v;
+    }
+
     /// Sets the `u32` at byte `off` of the per-type union (used to pass
     /// buffer lengths in).
     pub fn set_u32_at(&mut self, off: usize, v: u32) {

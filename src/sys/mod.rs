@@ -126,6 +126,18 @@ pub fn link_get_fd_by_id(id: u32, open_flags: u32) -> Result<OwnedFd, Errno> {
     owned_fd(unsafe { sys_bpf(cmd::BPF_LINK_GET_FD_BY_ID, &mut a) })
 }
 
+/// `BPF_PROG_GET_FD_BY_ID`: a new fd for the program with id `id`
+/// (`ENOENT` if there is none, `EPERM` without CAP_SYS_ADMIN).
+pub fn prog_get_fd_by_id(id: u32, open_flags: u32) -> Result<OwnedFd, Errno> {
+    let mut a = ProgGetFdByIdAttr {
+        prog_id: id,
+        next_id: 0,
+        open_flags,
+    };
+    // SAFETY: ProgGetFdByIdAttr is the 12-byte id member; no addresses.
+    owned_fd(unsafe { sys_bpf(cmd::BPF_PROG_GET_FD_BY_ID, &mut a) })
+}
+
 /// `BPF_OBJ_GET_INFO_BY_FD`: the kernel writes up to `len` bytes of info at
 /// `info` and returns the length it wrote.
 ///
