@@ -309,7 +309,8 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     });
 
     t.case("path not on a bpffs: exit 4, nothing touched", || {
-        let file = "/tmp/not-bpffs";
+        let file = common::scratch().join("not-bpffs");
+        let file = file.to_str().unwrap();
         fs::write(file, "x").unwrap();
         for args in [
             &["show", file][..],
@@ -324,12 +325,14 @@ fn kernel_cases(t: &mut Tap, k: &K) {
             );
         }
         assert!(Path::new(file).exists(), "unpin left the file alone");
-        let r = bpflink(&["pin", id, "/tmp/pin-here"]);
+        let here = common::scratch().join("pin-here");
+        let here = here.to_str().unwrap();
+        let r = bpflink(&["pin", id, here]);
         assert_eq!(
             r.fails(4),
-            "bpflink: /tmp/pin-here: not on a BPF filesystem (bpffs)"
+            format!("bpflink: {here}: not on a BPF filesystem (bpffs)")
         );
-        assert!(!Path::new("/tmp/pin-here").exists());
+        assert!(!Path::new(here).exists());
         fs::remove_file(file).unwrap();
         Ok(())
     });
@@ -570,7 +573,7 @@ fn main() -> ExitCode {
         return t.done();
     }
 
-    // Root from here on: a private mount namespace, /tmp a private tmpfs.
+    // Root from here on: a private mount namespace with a private scratch tmpfs.
     if let Err(e) = common::private_namespaces(false) {
         t.case("private mount namespace", || panic!("{e}"));
         return t.done();
@@ -579,9 +582,9 @@ fn main() -> ExitCode {
         "no permission: exit 2 with a hint, for every command (as nobody)",
         || {
             // A copy nobody can surely run, whatever the checkout's modes.
-            let copy = "/tmp/bpflink-bin";
-            fs::create_dir(copy).unwrap();
-            let bin = format!("{copy}/bpflink");
+            let copy = common::scratch().join("bpflink-bin");
+            fs::create_dir(&copy).unwrap();
+            let bin = format!("{}/bpflink", copy.display());
             fs::copy(common::bin(), &bin).unwrap();
             permission_cases(&bin);
             Ok(())

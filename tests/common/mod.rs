@@ -107,6 +107,7 @@ impl Tap {
 
     /// Prints the plan and the totals; the suite's exit status.
     pub fn done(self) -> ExitCode {
+        remove_scratch();
         println!("1..{}", self.n);
         let passed = self.n - self.failed - self.skipped;
         println!(
@@ -236,8 +237,11 @@ fn c(p: &Path) -> CString {
 
 /// Moves this process into mount (and, with `net`, network) namespaces
 /// of its own, with no mount propagation back to the host, and mounts a
-/// tmpfs on /tmp there: scratch space that vanishes with the process.
-/// Must run before any thread is started.
+/// tmpfs on a fresh directory under the system's temp dir: the [`scratch`]
+/// space, whose files vanish with the process ([`TapRun::done`] unmounts it
+/// and removes the directory). /tmp itself is left alone: the binary under
+/// test may live there (a checkout under /tmp). Must run before any thread
+/// is started.
 pub fn private_namespaces(net: bool) -> Result<(), String> {
     let mut flags = libc::CLONE_NEWNS;
     if net {
@@ -260,7 +264,12 @@ pub fn private_namespaces(net: bool) -> Result<(), String> {
     if r != 0 {
         return Err(errno_msg("mount --make-rprivate /"));
     }
-    mount("tmpfs", "/tmp", "tmpfs")?;
+    let dir = std::env::temp_dir().join(format!("bpflink-tests-{}", std::process::id()));
+    std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+    mount("tmpfs", dir.to_str().unwrap(), "tmpfs")?;
+    SCRATCH
+        .set(dir)
+        .map_err(|_| "private_namespaces called twice".to_string())?;
     if net {
         let r = run("ip", &["link", "set", "lo", "up"]);
         if r.code != 0 {
@@ -268,6 +277,24 @@ pub fn private_namespaces(net: bool) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+static SCRATCH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// The private scratch directory made by [`private_namespaces`].
+pub fn scratch() -> &'static Path {
+    SCRATCH.get().expect("private_namespaces() first")
+}
+
+/// Unmounts the scratch tmpfs (and whatever is mounted below it) and
+/// removes its directory from the host's temp dir.
+fn remove_scratch() {
+    if let Some(dir) = SCRATCH.get() {
+        let d = c(dir);
+        // SAFETY: a NUL-terminated path; MNT_DETACH takes no other input.
+        unsafe { libc::umount2(d.as_ptr(), libc::MNT_DETACH) };
+        let _ = std::fs::remove_dir(dir);
+    }
 }
 
 /// mount -t fstype source target (in this process's mount namespace).
@@ -284,10 +311,10 @@ pub fn mount(source: &str, target: &str, fstype: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A fresh bpffs mounted on a new directory under /tmp (call
-/// [`private_namespaces`] first so that it stays private).
+/// A fresh bpffs mounted on a new directory of the [`scratch`] space
+/// (call [`private_namespaces`] first so that it stays private).
 pub fn bpffs(name: &str) -> Result<PathBuf, String> {
-    let dir = PathBuf::from(format!("/tmp/{name}"));
+    let dir = scratch().join(name);
     std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
     mount("bpf", dir.to_str().unwrap(), "bpf")?;
     Ok(dir)
