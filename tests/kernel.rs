@@ -5,7 +5,7 @@
 use std::fs;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use bpflink::link::{self, CreateOpts, FdByIdOpts, Kind, UpdateOpts};
+use bpflink::link::{self, CreateOpts, Detail, FdByIdOpts, UpdateOpts};
 use bpflink::sys::consts::{attach::BPF_CGROUP_INET_INGRESS, flags::BPF_F_REPLACE, link_type};
 
 /// Loads "r0 = verdict; exit" as a cgroup_skb program.
@@ -94,12 +94,12 @@ fn cgroup_link_lifecycle_through_the_rust_api() {
         link::link_type_str(info.type_).unwrap().to_str().unwrap(),
         "cgroup"
     );
-    let Kind::Cgroup {
+    let Detail::Cgroup {
         cgroup_id,
         attach_type,
-    } = info.kind()
+    } = info.detail()
     else {
-        panic!("not a cgroup link: {:?}", info.kind());
+        panic!("not a cgroup link: {:?}", info.detail());
     };
     assert_ne!(cgroup_id, 0);
     assert_eq!(attach_type, BPF_CGROUP_INET_INGRESS);
@@ -129,7 +129,7 @@ fn cgroup_link_lifecycle_through_the_rust_api() {
     assert_ne!(link::info(fd.as_raw_fd()).unwrap().prog_id, info.prog_id);
 
     link::detach(fd.as_raw_fd()).unwrap();
-    let Kind::Cgroup { cgroup_id, .. } = link::info(fd.as_raw_fd()).unwrap().kind() else {
+    let Detail::Cgroup { cgroup_id, .. } = link::info(fd.as_raw_fd()).unwrap().detail() else {
         panic!("kind changed");
     };
     assert_eq!(cgroup_id, 0, "a detached link reports no cgroup");

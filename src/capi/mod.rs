@@ -3,7 +3,7 @@
 //!
 //! Each function converts its arguments, calls [`crate::link`] or
 //! [`crate::object`], and maps the result to libbpf's convention through
-//! [`ffi_int!`] / [`ffi_ptr!`] / [`ffi_val!`]: an `int` function returns a
+//! `ffi_int!` / `ffi_ptr!` / `ffi_val!`: an `int` function returns a
 //! value `>= 0`, or `-errno` with `errno` set to the same code; a pointer
 //! function returns NULL with `errno` set. Values coming from C (attach
 //! types, link types, flags) are plain integers. The same macros write the

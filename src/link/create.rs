@@ -251,29 +251,19 @@ impl CreateOpts {
                     flags: opts_get!(o, C, u.netfilter.flags),
                 },
             ),
-            BPF_TCX_INGRESS | BPF_TCX_EGRESS => {
+            // libbpf reads tcx, netkit and cgroup each through its own
+            // member name, but the three are one shape over the same bytes.
+            t if matches!(
+                t,
+                BPF_TCX_INGRESS | BPF_TCX_EGRESS | BPF_NETKIT_PRIMARY | BPF_NETKIT_PEER
+            ) || is_cgroup_multi(t) =>
+            {
                 let extra = relative(
                     opts_get!(o, C, u.tcx.relative_fd),
                     opts_get!(o, C, u.tcx.relative_id),
                     opts_get!(o, C, u.tcx.expected_revision),
                 )?;
                 zeroed(opts_zeroed!(o, C, u.tcx), extra)
-            }
-            BPF_NETKIT_PRIMARY | BPF_NETKIT_PEER => {
-                let extra = relative(
-                    opts_get!(o, C, u.netkit.relative_fd),
-                    opts_get!(o, C, u.netkit.relative_id),
-                    opts_get!(o, C, u.netkit.expected_revision),
-                )?;
-                zeroed(opts_zeroed!(o, C, u.netkit), extra)
-            }
-            t if is_cgroup_multi(t) => {
-                let extra = relative(
-                    opts_get!(o, C, u.cgroup.relative_fd),
-                    opts_get!(o, C, u.cgroup.relative_id),
-                    opts_get!(o, C, u.cgroup.expected_revision),
-                )?;
-                zeroed(opts_zeroed!(o, C, u.cgroup), extra)
             }
             _ => zeroed(opts_zeroed!(o, C, flags), Extra::None),
         }

@@ -1,7 +1,7 @@
 //! Link information (`BPF_OBJ_GET_INFO_BY_FD` on a link), link type and
 //! attach type names.
 //!
-//! [`info`] asks once and decodes the fixed-size part ([`Kind`]);
+//! [`info`] asks once ([`LinkInfo::detail`] decodes the fixed-size part);
 //! [`details`] also fetches what the kernel only copies into buffers the
 //! caller provides (names, paths, address arrays), in a second call sized
 //! by the first answer, as bpftool does, and returns it owned ([`Detail`]).
@@ -116,7 +116,8 @@ pub fn attach_type_str(t: u32) -> Option<&'static CStr> {
     ATTACH_TYPE_NAMES.get(t as usize).copied()
 }
 
-/// What the kernel reports about a link, with the per-type part decoded.
+/// What the kernel reports about a link (one `BPF_OBJ_GET_INFO_BY_FD`,
+/// no buffers); [`LinkInfo::detail`] decodes the per-type part.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkInfo {
     /// `enum bpf_link_type`.
@@ -129,142 +130,11 @@ pub struct LinkInfo {
     pub raw: bpf_link_info,
 }
 
-/// The per-type part of [`LinkInfo`]. Buffers the kernel can fill (names,
-/// paths, address arrays) are not requested; their lengths and counts are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Kind {
-    RawTracepoint {
-        tp_name_len: u32,
-        cookie: u64,
-    },
-    Tracing {
-        attach_type: u32,
-        target_obj_id: u32,
-        target_btf_id: u32,
-        cookie: u64,
-    },
-    Cgroup {
-        cgroup_id: u64,
-        attach_type: u32,
-    },
-    Iter {
-        target_name_len: u32,
-        map_id: u32,
-    },
-    Netns {
-        netns_ino: u32,
-        attach_type: u32,
-    },
-    Xdp {
-        ifindex: u32,
-    },
-    StructOps {
-        map_id: u32,
-    },
-    Netfilter {
-        pf: u32,
-        hooknum: u32,
-        priority: i32,
-        flags: u32,
-    },
-    KprobeMulti {
-        count: u32,
-        flags: u32,
-        missed: u64,
-    },
-    UprobeMulti {
-        path_size: u32,
-        count: u32,
-        flags: u32,
-        pid: u32,
-    },
-    PerfEvent {
-        perf_event_type: u32,
-    },
-    Tcx {
-        ifindex: u32,
-        attach_type: u32,
-    },
-    Netkit {
-        ifindex: u32,
-        attach_type: u32,
-    },
-    Sockmap {
-        map_id: u32,
-        attach_type: u32,
-    },
-    /// A type this crate does not decode; see [`LinkInfo::raw`].
-    Other,
-}
-
 impl LinkInfo {
-    /// The decoded per-type part.
-    pub fn kind(&self) -> Kind {
-        let r = &self.raw;
-        match self.type_ {
-            BPF_LINK_TYPE_RAW_TRACEPOINT => Kind::RawTracepoint {
-                tp_name_len: r.u32_at(8),
-                cookie: r.u64_at(16),
-            },
-            BPF_LINK_TYPE_TRACING => Kind::Tracing {
-                attach_type: r.u32_at(0),
-                target_obj_id: r.u32_at(4),
-                target_btf_id: r.u32_at(8),
-                cookie: r.u64_at(16),
-            },
-            BPF_LINK_TYPE_CGROUP => Kind::Cgroup {
-                cgroup_id: r.u64_at(0),
-                attach_type: r.u32_at(8),
-            },
-            BPF_LINK_TYPE_ITER => Kind::Iter {
-                target_name_len: r.u32_at(8),
-                map_id: r.u32_at(12),
-            },
-            BPF_LINK_TYPE_NETNS => Kind::Netns {
-                netns_ino: r.u32_at(0),
-                attach_type: r.u32_at(4),
-            },
-            BPF_LINK_TYPE_XDP => Kind::Xdp {
-                ifindex: r.u32_at(0),
-            },
-            BPF_LINK_TYPE_STRUCT_OPS => Kind::StructOps {
-                map_id: r.u32_at(0),
-            },
-            BPF_LINK_TYPE_NETFILTER => Kind::Netfilter {
-                pf: r.u32_at(0),
-                hooknum: r.u32_at(4),
-                priority: r.u32_at(8) as i32,
-                flags: r.u32_at(12),
-            },
-            BPF_LINK_TYPE_KPROBE_MULTI => Kind::KprobeMulti {
-                count: r.u32_at(8),
-                flags: r.u32_at(12),
-                missed: r.u64_at(16),
-            },
-            BPF_LINK_TYPE_UPROBE_MULTI => Kind::UprobeMulti {
-                path_size: r.u32_at(32),
-                count: r.u32_at(36),
-                flags: r.u32_at(40),
-                pid: r.u32_at(44),
-            },
-            BPF_LINK_TYPE_PERF_EVENT => Kind::PerfEvent {
-                perf_event_type: r.u32_at(0),
-            },
-            BPF_LINK_TYPE_TCX => Kind::Tcx {
-                ifindex: r.u32_at(0),
-                attach_type: r.u32_at(4),
-            },
-            BPF_LINK_TYPE_NETKIT => Kind::Netkit {
-                ifindex: r.u32_at(0),
-                attach_type: r.u32_at(4),
-            },
-            BPF_LINK_TYPE_SOCKMAP => Kind::Sockmap {
-                map_id: r.u32_at(0),
-                attach_type: r.u32_at(4),
-            },
-            _ => Kind::Other,
-        }
+    /// The per-type part, from this answer alone: names, paths and arrays,
+    /// which need buffers, come out empty (see [`details`] for them).
+    pub fn detail(&self) -> Detail {
+        decode(&self.raw, None)
     }
 }
 
@@ -309,8 +179,8 @@ pub struct Details {
     pub detail: Detail,
 }
 
-/// The per-type part of [`Details`]: [`Kind`] plus the contents of the
-/// buffers the kernel fills on request. Strings are cut at their NUL;
+/// The per-type part of a link's information, with the contents of the
+/// buffers the kernel fills on request (empty without them). Strings are cut at their NUL;
 /// names are decoded as UTF-8 (invalid bytes replaced), paths kept as
 /// bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -25,8 +25,8 @@ mod prog;
 
 pub use create::{Anchor, CreateOpts, Extra, create};
 pub use info::{
-    Detail, Details, IterTarget, Kind, LinkInfo, PerfEvent, attach_type_str, details, info,
-    info_into, link_type_str,
+    Detail, Details, IterTarget, LinkInfo, PerfEvent, attach_type_str, details, info, info_into,
+    link_type_str,
 };
 pub use prog::prog_fd_by_id;
 

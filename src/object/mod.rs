@@ -157,7 +157,8 @@ pub fn from_fd(fd: OwnedFd) -> Result<NonNull<bpf_link>, (Errno, OwnedFd)> {
 /// `bpf_link__fd`.
 ///
 /// # Safety
-/// See [`object`].
+/// NULL and `ERR_PTR` are refused with `EINVAL`; any other pointer must be a
+/// live link object in libbpf's layout, not written concurrently.
 pub unsafe fn fd(p: *const bpf_link) -> Result<c_int, Errno> {
     // SAFETY: forwarded contract; only read.
     Ok(unsafe { object(p as *mut bpf_link)? }.fd)
@@ -166,7 +167,8 @@ pub unsafe fn fd(p: *const bpf_link) -> Result<c_int, Errno> {
 /// `bpf_link__pin_path`: the pin path, or NULL.
 ///
 /// # Safety
-/// See [`object`].
+/// NULL and `ERR_PTR` are refused with `EINVAL`; any other pointer must be a
+/// live link object in libbpf's layout, not written concurrently.
 pub unsafe fn pin_path(p: *const bpf_link) -> Result<*const c_char, Errno> {
     // SAFETY: forwarded contract; only read.
     Ok(unsafe { object(p as *mut bpf_link)? }.pin_path)
@@ -175,7 +177,8 @@ pub unsafe fn pin_path(p: *const bpf_link) -> Result<*const c_char, Errno> {
 /// `bpf_link__disconnect`.
 ///
 /// # Safety
-/// See [`object`].
+/// NULL and `ERR_PTR` are refused with `EINVAL`; any other pointer must be a
+/// live link object in libbpf's layout, not written concurrently.
 pub unsafe fn disconnect(p: *mut bpf_link) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
     unsafe { object(p)? }.disconnected = true;
@@ -185,7 +188,8 @@ pub unsafe fn disconnect(p: *mut bpf_link) -> Result<(), Errno> {
 /// `bpf_link__detach`: detaches in the kernel; the object and its fd stay.
 ///
 /// # Safety
-/// See [`object`].
+/// NULL and `ERR_PTR` are refused with `EINVAL`; any other pointer must be a
+/// live link object in libbpf's layout, not written concurrently.
 pub unsafe fn detach(p: *mut bpf_link) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
     link::detach(unsafe { object(p)? }.fd)
@@ -264,7 +268,8 @@ impl Drop for ParentDir {
 /// was.
 ///
 /// # Safety
-/// See [`object`]; `path` is NULL (refused with `EINVAL`) or a
+/// NULL and `ERR_PTR` links are refused with `EINVAL`; any other must be a
+/// live link object in libbpf's layout, not written concurrently; `path` is NULL (refused with `EINVAL`) or a
 /// NUL-terminated string.
 pub unsafe fn pin(p: *mut bpf_link, path: *const c_char) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
@@ -299,7 +304,8 @@ pub unsafe fn pin(p: *mut bpf_link, path: *const c_char) -> Result<(), Errno> {
 /// unlink fails, its errno is returned and the pin path is kept.
 ///
 /// # Safety
-/// See [`object`].
+/// NULL and `ERR_PTR` are refused with `EINVAL`; any other pointer must be a
+/// live link object in libbpf's layout, not written concurrently.
 pub unsafe fn unpin(p: *mut bpf_link) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
     let obj = unsafe { object(p)? };
@@ -322,7 +328,8 @@ pub unsafe fn unpin(p: *mut bpf_link) -> Result<(), Errno> {
 /// `bpf_program__fd`, found in the running process.
 ///
 /// # Safety
-/// See [`object`]; `prog` is whatever libbpf's `bpf_program__fd` accepts.
+/// NULL and `ERR_PTR` links are refused with `EINVAL`; any other must be a
+/// live link object in libbpf's layout, not written concurrently; `prog` is whatever libbpf's `bpf_program__fd` accepts.
 pub unsafe fn update_program(p: *mut bpf_link, prog: *mut bpf_program) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
     let link_fd = unsafe { object(p)? }.fd;

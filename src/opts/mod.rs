@@ -140,9 +140,9 @@ impl<T: OptsType> Opts<T> {
         self.sz
     }
 
-    /// The copy as a `T`, for [`opts_get!`]. Fields not covered by `sz` are
+    /// The copy as a `T`, for [`crate::opts_get!`]. Fields not covered by `sz` are
     /// zero here, but a field only partly covered is not: read fields
-    /// through [`opts_get!`], which applies `OPTS_HAS`.
+    /// through [`crate::opts_get!`], which applies `OPTS_HAS`.
     pub fn local(&self) -> &T {
         &self.local
     }
