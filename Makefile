@@ -9,6 +9,8 @@
 #                   bin/bpflink)
 #   make test-cli   the command-line tool's test suites alone
 #   make docs       doxygen over include/ (zero warnings)
+#   make bench      bpflink vs libbpf 1.7.0 vs the raw syscall: wall time,
+#                   instructions, heap, load cost, size (BENCHMARKS.md)
 #   make header     refresh the committed headers from the Rust definitions
 #   make clean
 #
@@ -16,6 +18,9 @@
 # cdylib: rustc hands the linker its own export list first, which makes a
 # custom version script ineffective, and libbpf's symbol version nodes are
 # what lets this library stand in for libbpf under LD_PRELOAD.
+# -static-libgcc: the unwinder that catch_unwind needs (the panic boundary)
+# is linked in, hidden by the version script, instead of loading
+# libgcc_s.so.1, which was most of the library's load time (BENCHMARKS.md).
 
 VERSION   := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 SONAME    := libbpflink.so.1
@@ -56,7 +61,7 @@ $(SO): $(RUST_A) bpflink.map
 	@mkdir -p $(B)
 	$(CC) -shared -o $@ -Wl,--whole-archive $(RUST_A) -Wl,--no-whole-archive \
 	    -Wl,--version-script=bpflink.map -Wl,-soname,$(SONAME) -Wl,--gc-sections \
-	    -Wl,--no-undefined -Wl,-z,relro,-z,now -lpthread -ldl -lm -lc
+	    -Wl,--no-undefined -Wl,-z,relro,-z,now -static-libgcc -lpthread -ldl -lm -lc
 	ln -sf $(SOFILE) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libbpflink.so
 	cp $(RUST_A) $(B)/libbpflink.a
@@ -346,3 +351,44 @@ test-python: setup lib
 	    rc=$$?; [ $$rc -ne 5 ] || echo "test-python: no test ran"; exit $$rc
 
 .PHONY: test-python
+
+# --- benchmarks (bench/, BENCHMARKS.md) ------------------------------------------
+# bpflink against the reference libbpf v1.7.0 and against the bare bpf(2) call,
+# measured in one run, the three side by side in one process:
+#   build/bench/bench         the C driver (bench/bench.c): dlopen()s the three
+#                             implementations (RTLD_LOCAL), links none of them;
+#                             -rdynamic so that its counting malloc family serves
+#                             every library's allocations; support.c's fixtures
+#   build/bench/libbpfraw.so  bench/raw.c: libbpf's prototypes doing only the
+#                             syscall, with libbpf's attr sizes (the floor)
+#   bench/bench.py            runs the driver (wall time in interleaved rounds,
+#                             heap calls, load cost), valgrind --tool=callgrind
+#                             (user-space instructions per call) and
+#                             bench/py_bench.py (the Python layer, in .deps/venv),
+#                             then writes the tables into BENCHMARKS.md and the
+#                             plot bench/enumeration.png (gnuplot, from setup.sh)
+#   make bench       the full run (several minutes; 10 000 links on child
+#                    cgroups, all removed at the end or on failure)
+#   bench/smoke.sh   part of test-c (XTESTS): the same pieces, tiny and untimed,
+#                    as TAP; fails if bpflink's low-level calls touch the heap.
+#                    Writes nothing in the tree.
+BENCH_BIN := $(B)/bench/bench
+BENCH_RAW := $(B)/bench/libbpfraw.so
+XTESTS    += bench/smoke.sh
+
+test-c: $(BENCH_BIN) $(BENCH_RAW)
+
+$(BENCH_RAW): bench/raw.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -I$(UAPI) -o $@ $<
+
+$(BENCH_BIN): bench/bench.c tests-c/support.c tests-c/support.h tests-c/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
+	    -DREF_SO='"$(abspath $(REF_SO))"' -DRAW_SO='"$(abspath $(BENCH_RAW))"' \
+	    -rdynamic -o $@ bench/bench.c tests-c/support.c -ldl
+
+bench: setup lib $(BENCH_BIN) $(BENCH_RAW)
+	bench/bench.py
+
+.PHONY: bench

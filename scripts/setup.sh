@@ -21,9 +21,10 @@ say() { printf 'setup: %s\n' "$*"; }
 # bpftool: independent observer of the links tests create
 # doxygen: make docs;  iproute2: ip/nsenter for network tests
 # libbpf-dev: Debian's libbpf 1.1.2, a second real client library
-# valgrind: leak checks;  python3-venv: isolated Python tests
+# valgrind: leak checks, and callgrind for make bench;  python3-venv: isolated
+# Python tests;  gnuplot-nox: make bench's plot (PNG, cairo; no X11)
 packages=(libelf-dev zlib1g-dev pkg-config make gcc g++ clang llvm bpftool doxygen
-          iproute2 libbpf-dev valgrind util-linux python3-venv)
+          iproute2 libbpf-dev valgrind util-linux python3-venv gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

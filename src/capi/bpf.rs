@@ -61,6 +61,30 @@ pub unsafe extern "C" fn bpf_link_create(
     attach_type: bpf_attach_type,
     opts: *const bpf_link_create_opts,
 ) -> c_int {
+    if !opts.is_null() {
+        // SAFETY: forwarded contract.
+        return unsafe { bpf_link_create_opts(prog_fd, target_fd, attach_type, opts) };
+    }
+    ffi_int!(c"bpf_link_create"(prog_fd, target_fd, attach_type, opts), {
+        // NULL options: CreateOpts::from_libbpf(NULL, any type) reads the
+        // defaults (link/create.rs tests that the attrs are the same).
+        link::create_plain(prog_fd, target_fd, attach_type).map(IntoRawFd::into_raw_fd)
+    })
+}
+
+/// `bpf_link_create` with options: the same entry point (same trace line,
+/// same panic boundary), kept out of line so that the call without options
+/// needs no registers saved for this path. Not exported.
+///
+/// # Safety
+/// `opts` covers its own `sz` (libbpf's contract).
+#[inline(never)]
+unsafe extern "C" fn bpf_link_create_opts(
+    prog_fd: c_int,
+    target_fd: c_int,
+    attach_type: bpf_attach_type,
+    opts: *const bpf_link_create_opts,
+) -> c_int {
     ffi_int!(c"bpf_link_create"(prog_fd, target_fd, attach_type, opts), {
         // SAFETY: libbpf's contract: opts is NULL or covers its own sz.
         let o = unsafe { CreateOpts::from_libbpf(opts, attach_type) }?;
@@ -120,10 +144,30 @@ pub unsafe extern "C" fn bpf_link_update(
     new_prog_fd: c_int,
     opts: *const bpf_link_update_opts,
 ) -> c_int {
+    if !opts.is_null() {
+        // SAFETY: forwarded contract.
+        return unsafe { bpf_link_update_opts(link_fd, new_prog_fd, opts) };
+    }
+    ffi_int!(c"bpf_link_update"(link_fd, new_prog_fd, opts), {
+        // The kernel's answer (0), returned as libbpf returns it.
+        link::update_ret(link_fd, new_prog_fd, &UpdateOpts::default())
+    })
+}
+
+/// `bpf_link_update` with options, out of line as `bpf_link_create_opts`.
+///
+/// # Safety
+/// `opts` covers its own `sz` (libbpf's contract).
+#[inline(never)]
+unsafe extern "C" fn bpf_link_update_opts(
+    link_fd: c_int,
+    new_prog_fd: c_int,
+    opts: *const bpf_link_update_opts,
+) -> c_int {
     ffi_int!(c"bpf_link_update"(link_fd, new_prog_fd, opts), {
         // SAFETY: libbpf's contract: opts is NULL or covers its own sz.
         let o = unsafe { UpdateOpts::from_libbpf(opts) }?;
-        link::update(link_fd, new_prog_fd, &o).map(|()| 0)
+        link::update_ret(link_fd, new_prog_fd, &o)
     })
 }
 
@@ -171,13 +215,21 @@ pub extern "C" fn bpf_iter_create(link_fd: c_int) -> c_int {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link_get_next_id(start_id: __u32, next_id: *mut __u32) -> c_int {
     ffi_int!(c"bpf_link_get_next_id"(start_id, next_id), {
-        let id = link::next_id(start_id)?;
+        let (ret, id) = match link::next_id_ret(start_id) {
+            Ok(v) => v,
+            // The end of every enumeration (ENOENT): errno already holds
+            // the code, set by the failed bpf(2), so it is returned as
+            // libbpf's libbpf_err_errno() does, without setting errno
+            // again (bench/: fewer instructions on this path).
+            Err(e) => return Ok(crate::capi::negated(e.0)),
+        };
         if next_id.is_null() {
             return Err(EINVAL);
         }
         // SAFETY: non-null; the caller passes a writable __u32.
         unsafe { next_id.write(id) };
-        Ok(0)
+        // The kernel's answer (0), returned as libbpf returns it.
+        Ok(ret)
     })
 }
 
@@ -269,9 +321,10 @@ pub unsafe extern "C" fn bpf_link_get_info_by_fd(
         // SAFETY: non-null; the caller passes a readable, writable __u32.
         let mut len = unsafe { info_len.read() };
         // SAFETY: the caller vouches that `info` covers `len` bytes.
-        unsafe { link::info_into(link_fd, info.cast(), &mut len) }?;
+        let ret = unsafe { link::info_into_ret(link_fd, info.cast(), &mut len) }?;
         // SAFETY: as above.
         unsafe { info_len.write(len) };
-        Ok(0)
+        // The kernel's answer (0), returned as libbpf returns it.
+        Ok(ret)
     })
 }

@@ -302,6 +302,9 @@ pub unsafe extern "C" fn bpf_link__detach(link: *mut bpf_link) -> c_int {
 pub unsafe extern "C" fn bpf_link__destroy(link: *mut bpf_link) -> c_int {
     // SAFETY: libbpf's contract: NULL, ERR_PTR, or a live link object.
     ffi_int!(c"bpf_link__destroy"(link), {
-        unsafe { object::destroy(link) }
+        let err = unsafe { object::destroy_ret(link) };
+        // libbpf_err(err): errno set for a negative answer of the detach
+        // callback, the answer returned as it is.
+        Ok(crate::capi::libbpf_err(err))
     })
 }

@@ -8,15 +8,76 @@
 //!
 //! It shows which library served a call (bpflink under `LD_PRELOAD`).
 //! The variable is read once; errno is preserved.
+//!
+//! Cost when off: the entry points test `off()` (one byte compared) before
+//! anything else and take a path without any tracing code; the first call
+//! of the process reads the variable (see `bench/`, BENCHMARKS.md).
 
 use core::ffi::{CStr, c_char, c_int};
 use core::fmt::{self, Write};
-use std::sync::OnceLock;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+/// `BPFLINK_TRACE` not read yet.
+const UNKNOWN: u8 = 0;
+/// Read: tracing off.
+const OFF: u8 = 1;
+/// Read: tracing on.
+const ON: u8 = 2;
+
+/// The switch. Every thread that finds it UNKNOWN reads the environment and
+/// stores the same answer, so relaxed ordering is enough.
+static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+/// Whether tracing is known to be off: the entry points' fast-path test.
+/// False before the first read of `BPFLINK_TRACE`, so the first call takes
+/// the slow path, which reads it ([`enabled`]).
+#[inline(always)]
+pub(crate) fn off() -> bool {
+    // x86-64: one `cmp` with the byte in memory and a jump. LLVM does not
+    // fold an atomic load into the compare (a load, a compare and a jump:
+    // one instruction more on every call; BENCHMARKS.md). A byte load is
+    // atomic on x86-64, so this is the relaxed load below.
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: reads one byte of a static that lives as long as the
+        // library; changes only the flags.
+        unsafe {
+            core::arch::asm!(
+                "cmp byte ptr [rip + {state}], {off}",
+                "jne {no}",
+                state = sym STATE,
+                off = const OFF,
+                no = label { return false; },
+                options(nostack, readonly),
+            );
+        }
+        true
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        STATE.load(Ordering::Relaxed) == OFF
+    }
+}
 
 /// Whether tracing is on (`BPFLINK_TRACE` read once).
+#[cold]
 pub fn enabled() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("BPFLINK_TRACE").is_some_and(|v| !v.is_empty() && v != "0"))
+    match STATE.load(Ordering::Relaxed) {
+        UNKNOWN => {
+            // libc's getenv, as libbpf reads LIBBPF_LOG_LEVEL (and
+            // log/shim.c does here): no copy, so no heap allocation even
+            // when the variable is set ("0" or empty: off).
+            // SAFETY: a NUL-terminated name; the value, if any, is a
+            // NUL-terminated string read before any other env change by
+            // this thread.
+            let v = unsafe { libc::getenv(c"BPFLINK_TRACE".as_ptr()) };
+            // SAFETY: getenv's answer is NULL or a valid C string.
+            let on = !v.is_null() && !matches!(unsafe { CStr::from_ptr(v) }.to_bytes(), b"" | b"0");
+            STATE.store(if on { ON } else { OFF }, Ordering::Relaxed);
+            on
+        }
+        s => s == ON,
+    }
 }
 
 /// How an argument or result is shown.
@@ -76,6 +137,28 @@ impl Show for Void {
         Ok(())
     }
 }
+
+/// The arguments of a traced call, as a tuple passed by value to the cold
+/// trace path (so the fast path never keeps them for it).
+pub trait Args {
+    /// Calls `f` with the arguments as a list.
+    fn with_list<R>(&self, f: impl FnOnce(&[&dyn Show]) -> R) -> R;
+}
+
+macro_rules! args_tuple {
+    ($($T:ident $i:tt),*) => {
+        impl<$($T: Show),*> Args for ($($T,)*) {
+            fn with_list<R>(&self, f: impl FnOnce(&[&dyn Show]) -> R) -> R {
+                f(&[$(&self.$i),*])
+            }
+        }
+    };
+}
+args_tuple!();
+args_tuple!(A 0);
+args_tuple!(A 0, B 1);
+args_tuple!(A 0, B 1, C 2);
+args_tuple!(A 0, B 1, C 2, D 3);
 
 /// Writes `bpflink: name(args) = result` (and errno for failures) to
 /// stderr, keeping errno.

@@ -1,7 +1,8 @@
 //! `bpf_link_create`: options, their libbpf reading, the attr, and the
 //! raw-tracepoint fallback.
 
-use std::os::fd::{OwnedFd, RawFd};
+use core::ffi::c_int;
+use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use errno::Errno;
 
@@ -270,6 +271,7 @@ impl CreateOpts {
     }
 
     /// The `link_create` attr these options describe.
+    #[inline]
     pub fn attr(&self, prog_fd: RawFd, target_fd: RawFd, attach_type: u32) -> LinkCreateAttr {
         let mut a = LinkCreateAttr::new(prog_fd as u32, target_fd as u32, attach_type, self.flags);
         match self.extra {
@@ -370,33 +372,89 @@ impl CreateOpts {
 /// `EINVAL` and `opts.raw_tp_fallback` allows it, raw_tp / fentry / fexit /
 /// fmod_ret / LSM programs are retried with `BPF_RAW_TRACEPOINT_OPEN`,
 /// as libbpf does for older kernels.
+#[inline]
 pub fn create(
     prog_fd: RawFd,
     target_fd: RawFd,
     attach_type: u32,
     opts: &CreateOpts,
 ) -> Result<OwnedFd, Errno> {
-    let attr = opts.attr(prog_fd, target_fd, attach_type);
-    match sys::link_create(&attr) {
+    create_attr(
+        &opts.attr(prog_fd, target_fd, attach_type),
+        prog_fd,
+        attach_type,
+        opts.raw_tp_fallback,
+    )
+}
+
+/// [`create`] with `CreateOpts::default()` (no flags, nothing in the
+/// attach-type part, the fallback allowed), without building the options.
+#[inline]
+pub fn create_plain(prog_fd: RawFd, target_fd: RawFd, attach_type: u32) -> Result<OwnedFd, Errno> {
+    create_attr(
+        &LinkCreateAttr::new(prog_fd as u32, target_fd as u32, attach_type, 0),
+        prog_fd,
+        attach_type,
+        true,
+    )
+}
+
+#[inline(always)]
+fn create_attr(
+    attr: &LinkCreateAttr,
+    prog_fd: RawFd,
+    attach_type: u32,
+    fallback: bool,
+) -> Result<OwnedFd, Errno> {
+    match sys::link_create(attr) {
         Err(e) if e == EINVAL => {
-            let fallback = opts.raw_tp_fallback
-                && attr.target_fd == 0
-                && attr.tail_first_u32() == 0
-                && matches!(
-                    attach_type,
-                    BPF_TRACE_RAW_TP
-                        | BPF_LSM_MAC
-                        | BPF_TRACE_FENTRY
-                        | BPF_TRACE_FEXIT
-                        | BPF_MODIFY_RETURN
-                );
-            if fallback {
-                sys::raw_tracepoint_open(prog_fd, 0, 0)
-            } else {
-                Err(e)
+            let fd = retry_as_raw_tp(
+                prog_fd,
+                attr.target_fd,
+                attr.tail_first_u32(),
+                attach_type,
+                fallback,
+            );
+            if fd < 0 {
+                return Err(Errno(-fd));
             }
+            // SAFETY: a fresh fd from BPF_RAW_TRACEPOINT_OPEN, owned by
+            // nobody else.
+            Ok(unsafe { OwnedFd::from_raw_fd(fd) })
         }
         r => r,
+    }
+}
+
+/// After `EINVAL` from `BPF_LINK_CREATE`: libbpf's retry with
+/// `BPF_RAW_TRACEPOINT_OPEN`, when `fallback` allows it, `target_fd` is 0,
+/// the first word of the attach-type part is 0 and the attach type is
+/// raw_tp / LSM / fentry / fexit / fmod_ret. Returns the new fd, or
+/// `-errno` (`-EINVAL` when no retry applies). Out of line and `extern "C"`
+/// (a call that cannot unwind), so the success path of `create` stays
+/// short.
+#[cold]
+#[inline(never)]
+extern "C" fn retry_as_raw_tp(
+    prog_fd: RawFd,
+    target_fd: u32,
+    tail_first_u32: u32,
+    attach_type: u32,
+    fallback: bool,
+) -> c_int {
+    let applies = fallback
+        && target_fd == 0
+        && tail_first_u32 == 0
+        && matches!(
+            attach_type,
+            BPF_TRACE_RAW_TP | BPF_LSM_MAC | BPF_TRACE_FENTRY | BPF_TRACE_FEXIT | BPF_MODIFY_RETURN
+        );
+    if !applies {
+        return -libc::EINVAL;
+    }
+    match sys::raw_tracepoint_open(prog_fd, 0, 0) {
+        Ok(fd) => fd.into_raw_fd(),
+        Err(e) => -e.0,
     }
 }
 
@@ -441,6 +499,22 @@ mod tests {
             parse(&C::default(), BPF_XDP).unwrap(),
             CreateOpts::default()
         );
+    }
+
+    #[test]
+    fn null_opts_give_the_plain_attr_for_every_attach_type() {
+        // bpf_link_create() with NULL options calls create_plain() and reads
+        // no options (capi/bpf.rs): this is what reading them would give.
+        for t in 0..128u32 {
+            // SAFETY: NULL is allowed.
+            let o = unsafe { CreateOpts::from_libbpf(core::ptr::null(), t) }.unwrap();
+            assert_eq!(
+                attr_bytes(&o.attr(5, 6, t)),
+                attr_bytes(&LinkCreateAttr::new(5, 6, t, 0)),
+                "attach type {t}"
+            );
+            assert!(o.raw_tp_fallback, "attach type {t}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! caller provides (names, paths, address arrays), in a second call sized
 //! by the first answer, as bpftool does, and returns it owned ([`Detail`]).
 
-use core::ffi::{CStr, c_void};
+use core::ffi::{CStr, c_int, c_void};
 use std::ffi::OsString;
 use std::os::fd::RawFd;
 use std::os::unix::ffi::OsStringExt;
@@ -161,8 +161,22 @@ pub fn info(link_fd: RawFd) -> Result<LinkInfo, Errno> {
 /// address inside it must be valid for the length stated beside it.
 pub unsafe fn info_into(fd: RawFd, buf: *mut c_void, len: &mut u32) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
-    *len = unsafe { sys::obj_get_info_by_fd(fd, buf, *len)? };
-    Ok(())
+    unsafe { info_into_ret(fd, buf, len) }.map(drop)
+}
+
+/// [`info_into`], keeping the kernel's return value (0) for the C API,
+/// which returns it as libbpf does.
+///
+/// # Safety
+/// As [`info_into`].
+#[inline]
+pub(crate) unsafe fn info_into_ret(
+    fd: RawFd,
+    buf: *mut c_void,
+    len: &mut u32,
+) -> Result<c_int, Errno> {
+    // SAFETY: forwarded contract.
+    unsafe { sys::obj_get_info_by_fd_ret(fd, buf, len) }
 }
 
 /// Everything the kernel reports about a link, buffers included; see

@@ -23,14 +23,15 @@ mod create;
 mod info;
 mod prog;
 
-pub use create::{Anchor, CreateOpts, Extra, create};
+pub use create::{Anchor, CreateOpts, Extra, create, create_plain};
+pub(crate) use info::info_into_ret;
 pub use info::{
     Detail, Details, IterTarget, LinkInfo, PerfEvent, attach_type_str, details, info, info_into,
     link_type_str,
 };
 pub use prog::prog_fd_by_id;
 
-use core::ffi::{CStr, c_char};
+use core::ffi::{CStr, c_char, c_int};
 use std::os::fd::{OwnedFd, RawFd};
 
 use errno::Errno;
@@ -63,6 +64,7 @@ impl UpdateOpts {
     ///
     /// # Safety
     /// `opts` is NULL or points to at least its own `sz` readable bytes.
+    #[inline]
     pub unsafe fn from_libbpf(opts: *const bpf_link_update_opts) -> Result<Self, Errno> {
         // SAFETY: forwarded contract.
         let o = unsafe { Opts::read(opts)? };
@@ -82,7 +84,14 @@ impl UpdateOpts {
 /// `new_fd` is a map. With `BPF_F_REPLACE` the kernel refuses (`EPERM`)
 /// unless `opts.old_fd` is attached now.
 pub fn update(link_fd: RawFd, new_fd: RawFd, opts: &UpdateOpts) -> Result<(), Errno> {
-    sys::link_update(&LinkUpdateAttr {
+    update_ret(link_fd, new_fd, opts).map(drop)
+}
+
+/// [`update`], keeping the kernel's return value (0) for the C API, which
+/// returns it as libbpf does.
+#[inline]
+pub(crate) fn update_ret(link_fd: RawFd, new_fd: RawFd, opts: &UpdateOpts) -> Result<c_int, Errno> {
+    sys::link_update_ret(&LinkUpdateAttr {
         link_fd: link_fd as u32,
         new_prog_fd: new_fd as u32,
         flags: opts.flags,
@@ -93,6 +102,13 @@ pub fn update(link_fd: RawFd, new_fd: RawFd, opts: &UpdateOpts) -> Result<(), Er
 /// The first link id greater than `start_id`; `ENOENT` after the last.
 pub fn next_id(start_id: u32) -> Result<u32, Errno> {
     sys::link_get_next_id(start_id)
+}
+
+/// [`next_id`], with the kernel's return value (0) for the C API, which
+/// returns it as libbpf does: `(ret, id)`.
+#[inline]
+pub(crate) fn next_id_ret(start_id: u32) -> Result<(c_int, u32), Errno> {
+    sys::link_get_next_id_ret(start_id)
 }
 
 /// Iterates over the ids of all links on the system, in increasing order,
@@ -132,6 +148,7 @@ impl FdByIdOpts {
     ///
     /// # Safety
     /// `opts` is NULL or points to at least its own `sz` readable bytes.
+    #[inline]
     pub unsafe fn from_libbpf(opts: *const bpf_get_fd_by_id_opts) -> Result<Self, Errno> {
         // SAFETY: forwarded contract.
         let o = unsafe { Opts::read(opts)? };
@@ -167,7 +184,7 @@ pub fn on_bpffs(path: &CStr) -> Result<bool, Errno> {
     let mut st: libc::statfs = unsafe { core::mem::zeroed() };
     // SAFETY: `path` is NUL-terminated; `st` is writable.
     if unsafe { libc::statfs(path.as_ptr(), &mut st) } != 0 {
-        return Err(errno::errno());
+        return Err(crate::sys::errno());
     }
     Ok(st.f_type as u64 == libc::BPF_FS_MAGIC as u64)
 }
@@ -220,7 +237,7 @@ pub fn is_link(fd: RawFd) -> Result<bool, Errno> {
         )
     };
     if r < 0 {
-        let e = errno::errno();
+        let e = crate::sys::errno();
         return Err(if e.0 == libc::ENOENT {
             Errno(libc::EBADF)
         } else {

@@ -20,10 +20,11 @@ use core::ffi::{CStr, c_char, c_int};
 use core::ptr::NonNull;
 use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
 
-use errno::{Errno, errno};
+use errno::Errno;
 
 use crate::link::{self, UpdateOpts};
 use crate::log::errstr;
+use crate::sys::errno;
 use crate::{pr_debug, pr_warn};
 
 /// A link object: it holds an attachment (usually a link fd) and knows how
@@ -71,8 +72,11 @@ const _: () = {
 const EINVAL: Errno = Errno(libc::EINVAL);
 
 /// libbpf's `IS_ERR_OR_NULL`: NULL or an `ERR_PTR` (the top 4095 addresses).
+/// One comparison: subtracting 1 wraps NULL around to the top, into the
+/// `ERR_PTR` range moved down by one.
+#[inline(always)]
 pub fn is_err_or_null<T>(p: *const T) -> bool {
-    p.is_null() || (p as usize) >= (-4095isize) as usize
+    (p as usize).wrapping_sub(1) >= (-4096isize) as usize
 }
 
 /// The object behind a C pointer, or `EINVAL` for NULL / `ERR_PTR`.
@@ -159,6 +163,7 @@ pub fn from_fd(fd: OwnedFd) -> Result<NonNull<bpf_link>, (Errno, OwnedFd)> {
 /// # Safety
 /// NULL and `ERR_PTR` are refused with `EINVAL`; any other pointer must be a
 /// live link object in libbpf's layout, not written concurrently.
+#[inline]
 pub unsafe fn fd(p: *const bpf_link) -> Result<c_int, Errno> {
     // SAFETY: forwarded contract; only read.
     Ok(unsafe { object(p as *mut bpf_link)? }.fd)
@@ -190,6 +195,7 @@ pub unsafe fn disconnect(p: *mut bpf_link) -> Result<(), Errno> {
 /// # Safety
 /// NULL and `ERR_PTR` are refused with `EINVAL`; any other pointer must be a
 /// live link object in libbpf's layout, not written concurrently.
+#[inline]
 pub unsafe fn detach(p: *mut bpf_link) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
     link::detach(unsafe { object(p)? }.fd)
@@ -306,6 +312,7 @@ pub unsafe fn pin(p: *mut bpf_link, path: *const c_char) -> Result<(), Errno> {
 /// # Safety
 /// NULL and `ERR_PTR` are refused with `EINVAL`; any other pointer must be a
 /// live link object in libbpf's layout, not written concurrently.
+#[inline]
 pub unsafe fn unpin(p: *mut bpf_link) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
     let obj = unsafe { object(p)? };
@@ -349,9 +356,22 @@ pub unsafe fn update_program(p: *mut bpf_link, prog: *mut bpf_program) -> Result
 /// A pointer that is neither NULL nor an `ERR_PTR` must be a live link
 /// object in libbpf's layout allocated with the C allocator (or with its
 /// own dealloc callback); it is gone afterwards.
+#[inline]
 pub unsafe fn destroy(p: *mut bpf_link) -> Result<c_int, Errno> {
+    // SAFETY: forwarded contract.
+    let err = unsafe { destroy_ret(p) };
+    if err < 0 { Err(Errno(-err)) } else { Ok(err) }
+}
+
+/// [`destroy`], answering the detach callback's value as it is (what the
+/// C API returns, through libbpf's `libbpf_err`).
+///
+/// # Safety
+/// As [`destroy`].
+#[inline]
+pub(crate) unsafe fn destroy_ret(p: *mut bpf_link) -> c_int {
     if is_err_or_null(p) {
-        return Ok(0);
+        return 0;
     }
     let obj = p as *mut LinkObject;
     let mut err = 0;
@@ -370,5 +390,32 @@ pub unsafe fn destroy(p: *mut bpf_link) -> Result<c_int, Errno> {
             None => libc::free(obj.cast()),
         }
     }
-    if err < 0 { Err(Errno(-err)) } else { Ok(err) }
+    err
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_err_or_null;
+
+    #[test]
+    fn is_err_or_null_is_libbpfs_macro() {
+        // IS_ERR_OR_NULL(p): !p || (unsigned long)p >= (unsigned long)-4095
+        let libbpf = |p: usize| p == 0 || p >= (-4095isize) as usize;
+        let edges = [
+            0,
+            1,
+            2,
+            4096,
+            usize::MAX / 2,
+            (-4097isize) as usize,
+            (-4096isize) as usize,
+            (-4095isize) as usize,
+            (-4094isize) as usize,
+            usize::MAX - 1,
+            usize::MAX,
+        ];
+        for p in edges {
+            assert_eq!(is_err_or_null(p as *const u8), libbpf(p), "{p:#x}");
+        }
+    }
 }

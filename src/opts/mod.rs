@@ -100,11 +100,24 @@ impl<T: OptsType> Opts<T> {
     /// A non-null `p` must point to `sz` readable bytes, `sz` being its
     /// first `usize` (libbpf's contract; for a huge `sz` whose tail is
     /// checked, the bytes up to the first non-zero one must be readable).
+    #[inline(always)]
     pub unsafe fn read(p: *const T) -> Result<Option<Self>, Errno> {
-        const { assert!(size_of::<T>() <= MAX_OPTS) };
+        // NULL, the common case, is decided inline, so that a caller's
+        // option reading folds away to the defaults.
         if p.is_null() {
             return Ok(None);
         }
+        // SAFETY: forwarded contract, `p` not NULL.
+        unsafe { Self::read_nonnull(p) }.map(Some)
+    }
+
+    /// [`Opts::read`] for a non-null pointer.
+    ///
+    /// # Safety
+    /// As [`Opts::read`]; `p` is not NULL.
+    #[inline(never)]
+    unsafe fn read_nonnull(p: *const T) -> Result<Self, Errno> {
+        const { assert!(size_of::<T>() <= MAX_OPTS) };
         let base = p as *const u8;
         // SAFETY: every opts struct starts with `size_t sz`; the caller
         // guarantees at least that much is readable.
@@ -127,12 +140,12 @@ impl<T: OptsType> Opts<T> {
         let mut local = MaybeUninit::<T>::zeroed();
         // SAFETY: `n <= size_of::<T>()`; `local` is writable for that many bytes.
         unsafe { core::ptr::copy_nonoverlapping(base, local.as_mut_ptr() as *mut u8, n) };
-        Ok(Some(Self {
+        Ok(Self {
             bytes,
             // SAFETY: OptsType guarantees every bit pattern is a valid T.
             local: unsafe { local.assume_init() },
             sz,
-        }))
+        })
     }
 
     /// The caller's `sz`.

@@ -19,10 +19,27 @@ pub mod info;
 use core::ffi::{c_int, c_long, c_void};
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
-use errno::{Errno, errno, set_errno};
+use errno::Errno;
 
 use attr::*;
 use consts::cmd;
+
+/// The calling thread's errno. The `errno` crate's function of the same
+/// name, but always inlined: one call of libc's `__errno_location`
+/// (bench/: every low-level call reads or writes errno on its error path).
+#[inline(always)]
+pub fn errno() -> Errno {
+    // SAFETY: `__errno_location` returns the calling thread's errno
+    // variable, valid for the thread's life.
+    Errno(unsafe { *libc::__errno_location() })
+}
+
+/// Sets the calling thread's errno (inlined, as [`errno()`]).
+#[inline(always)]
+pub fn set_errno(e: Errno) {
+    // SAFETY: as in `errno`.
+    unsafe { *libc::__errno_location() = e.0 }
+}
 
 /// Issues `bpf(cmd, attr, size_of::<A>())`.
 ///
@@ -45,6 +62,7 @@ unsafe fn sys_bpf<A>(command: u32, attr: &mut A) -> c_long {
 }
 
 /// Turns a raw syscall result into `Ok(value)` or `Err(errno)`.
+#[inline(always)]
 fn check(ret: c_long) -> Result<c_int, Errno> {
     if ret < 0 {
         Err(errno())
@@ -54,30 +72,45 @@ fn check(ret: c_long) -> Result<c_int, Errno> {
 }
 
 /// libbpf's `ensure_good_fd`: takes ownership of a fresh fd and makes sure
-/// it is not 0, 1 or 2.
+/// it is not 0, 1 or 2. Inlined; the rare move lives in [`move_fd_up`].
+#[inline(always)]
 fn owned_fd(ret: c_long) -> Result<OwnedFd, Errno> {
-    let fd = check(ret)?;
+    let mut fd = check(ret)?;
     if fd < 3 {
-        // SAFETY: `fcntl(F_DUPFD_CLOEXEC)` on an fd the kernel just gave us.
-        let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
-        let saved = errno();
-        // SAFETY: `fd` is ours and nothing else refers to it.
-        unsafe { libc::close(fd) };
-        if new < 0 {
-            crate::pr_warn!("failed to dup FD %d to FD > 2: %d\n", fd, -saved.0);
-            set_errno(saved);
-            return Err(saved);
+        fd = move_fd_up(fd);
+        if fd < 0 {
+            return Err(Errno(-fd));
         }
-        set_errno(saved);
-        // SAFETY: `new` is a fresh fd returned by fcntl and owned by nobody else.
-        return Ok(unsafe { OwnedFd::from_raw_fd(new) });
     }
-    // SAFETY: `fd` is a fresh fd returned by the kernel, owned by nobody else.
+    // SAFETY: `fd` is a fresh fd (from the kernel or fcntl), owned by
+    // nobody else.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The cold half of [`owned_fd`]: `fd` (0, 1 or 2, fresh and ours) is
+/// duplicated above 2 and closed; the new fd, or `-errno` (errno set).
+/// `extern "C"` only to make it a call that cannot unwind, which keeps
+/// the callers' fast paths free of unwinding edges.
+#[cold]
+#[inline(never)]
+extern "C" fn move_fd_up(fd: c_int) -> c_int {
+    // SAFETY: `fcntl(F_DUPFD_CLOEXEC)` on an fd the kernel just gave us.
+    let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) };
+    let saved = errno();
+    // SAFETY: `fd` is ours and nothing else refers to it.
+    unsafe { libc::close(fd) };
+    if new < 0 {
+        crate::pr_warn!("failed to dup FD %d to FD > 2: %d\n", fd, -saved.0);
+        set_errno(saved);
+        return -saved.0;
+    }
+    set_errno(saved);
+    new
 }
 
 /// `BPF_LINK_CREATE`. Addresses inside `attr` are only read by the kernel,
 /// which checks them (a bad one gives `EFAULT`).
+#[inline]
 pub fn link_create(attr: &LinkCreateAttr) -> Result<OwnedFd, Errno> {
     let mut a = *attr;
     // SAFETY: LinkCreateAttr is the 64-byte link_create member; the kernel
@@ -86,6 +119,7 @@ pub fn link_create(attr: &LinkCreateAttr) -> Result<OwnedFd, Errno> {
 }
 
 /// `BPF_LINK_DETACH`.
+#[inline]
 pub fn link_detach(link_fd: RawFd) -> Result<(), Errno> {
     let mut a = LinkDetachAttr {
         link_fd: link_fd as u32,
@@ -95,15 +129,32 @@ pub fn link_detach(link_fd: RawFd) -> Result<(), Errno> {
 }
 
 /// `BPF_LINK_UPDATE`.
+#[inline]
 pub fn link_update(attr: &LinkUpdateAttr) -> Result<(), Errno> {
+    link_update_ret(attr).map(drop)
+}
+
+/// [`link_update`], keeping the kernel's return value (0), which libbpf's
+/// `bpf_link_update` returns as it is. (For the C API: returning it, rather
+/// than a constant, spares the caller a saved register; see bench/.)
+#[inline]
+pub(crate) fn link_update_ret(attr: &LinkUpdateAttr) -> Result<c_int, Errno> {
     let mut a = LinkUpdateAttr { ..*attr };
     // SAFETY: LinkUpdateAttr is the 16-byte link_update member; no addresses.
-    check(unsafe { sys_bpf(cmd::BPF_LINK_UPDATE, &mut a) }).map(drop)
+    check(unsafe { sys_bpf(cmd::BPF_LINK_UPDATE, &mut a) })
 }
 
 /// `BPF_LINK_GET_NEXT_ID`: the first link id greater than `start_id`;
 /// `ENOENT` at the end.
+#[inline]
 pub fn link_get_next_id(start_id: u32) -> Result<u32, Errno> {
+    link_get_next_id_ret(start_id).map(|(_, id)| id)
+}
+
+/// [`link_get_next_id`], with the kernel's return value (0) beside the id
+/// (see [`link_update_ret`]).
+#[inline]
+pub(crate) fn link_get_next_id_ret(start_id: u32) -> Result<(c_int, u32), Errno> {
     let mut a = GetNextIdAttr {
         start_id,
         next_id: 0,
@@ -111,11 +162,12 @@ pub fn link_get_next_id(start_id: u32) -> Result<u32, Errno> {
     };
     // SAFETY: GetNextIdAttr is the 12-byte id member; the kernel writes
     // `next_id` inside it and follows no addresses.
-    check(unsafe { sys_bpf(cmd::BPF_LINK_GET_NEXT_ID, &mut a) })?;
-    Ok(a.next_id)
+    let ret = check(unsafe { sys_bpf(cmd::BPF_LINK_GET_NEXT_ID, &mut a) })?;
+    Ok((ret, a.next_id))
 }
 
 /// `BPF_LINK_GET_FD_BY_ID`: a new fd for the link with id `id`.
+#[inline]
 pub fn link_get_fd_by_id(id: u32, open_flags: u32) -> Result<OwnedFd, Errno> {
     let mut a = GetFdByIdAttr {
         link_id: id,
@@ -145,16 +197,36 @@ pub fn prog_get_fd_by_id(id: u32, open_flags: u32) -> Result<OwnedFd, Errno> {
 /// `info` must be valid for writes of `len` bytes, or null (the kernel then
 /// fails with `EFAULT` when `len` is non-zero). Pointer fields inside the
 /// info (name buffers, arrays) must be valid for the writes they describe.
+#[inline]
 pub unsafe fn obj_get_info_by_fd(fd: RawFd, info: *mut c_void, len: u32) -> Result<u32, Errno> {
+    let mut len = len;
+    // SAFETY: forwarded contract.
+    unsafe { obj_get_info_by_fd_ret(fd, info, &mut len) }?;
+    Ok(len)
+}
+
+/// [`obj_get_info_by_fd`] with the length in and out through `len`,
+/// keeping the kernel's return value (0), which libbpf's
+/// `bpf_obj_get_info_by_fd` returns as it is (see [`link_update_ret`]).
+///
+/// # Safety
+/// As [`obj_get_info_by_fd`], `*len` being the length.
+#[inline]
+pub(crate) unsafe fn obj_get_info_by_fd_ret(
+    fd: RawFd,
+    info: *mut c_void,
+    len: &mut u32,
+) -> Result<c_int, Errno> {
     let mut a = InfoAttr {
         bpf_fd: fd as u32,
-        info_len: len,
+        info_len: *len,
         info: info as usize as u64,
     };
     // SAFETY: InfoAttr is the 16-byte info member; the write through `info`
     // is covered by this function's contract.
-    check(unsafe { sys_bpf(cmd::BPF_OBJ_GET_INFO_BY_FD, &mut a) })?;
-    Ok(a.info_len)
+    let ret = check(unsafe { sys_bpf(cmd::BPF_OBJ_GET_INFO_BY_FD, &mut a) })?;
+    *len = a.info_len;
+    Ok(ret)
 }
 
 /// `BPF_RAW_TRACEPOINT_OPEN` with `name` as an address (0 for none).
@@ -171,6 +243,7 @@ pub fn raw_tracepoint_open(prog_fd: RawFd, name: u64, cookie: u64) -> Result<Own
 }
 
 /// `BPF_ITER_CREATE`: a readable fd that runs the iterator link.
+#[inline]
 pub fn iter_create(link_fd: RawFd) -> Result<OwnedFd, Errno> {
     let mut a = IterCreateAttr {
         link_fd: link_fd as u32,
@@ -182,6 +255,7 @@ pub fn iter_create(link_fd: RawFd) -> Result<OwnedFd, Errno> {
 
 /// `BPF_OBJ_PIN`: pins `fd` at `path` (an address of a NUL-terminated
 /// string, checked by the kernel).
+#[inline]
 pub fn obj_pin(fd: RawFd, path: u64, file_flags: u32, path_fd: i32) -> Result<(), Errno> {
     let mut a = ObjAttr {
         pathname: path,
@@ -195,6 +269,7 @@ pub fn obj_pin(fd: RawFd, path: u64, file_flags: u32, path_fd: i32) -> Result<()
 }
 
 /// `BPF_OBJ_GET`: opens the object pinned at `path`.
+#[inline]
 pub fn obj_get(path: u64, file_flags: u32, path_fd: i32) -> Result<OwnedFd, Errno> {
     let mut a = ObjAttr {
         pathname: path,
