@@ -8,6 +8,10 @@
 #   make install    PREFIX=/usr/local DESTDIR=  (library, symlinks, headers, .pc,
 #                   bin/bpflink)
 #   make test-cli   the command-line tool's test suites alone
+#   make test-hard  the hardening tests alone: bad input, faults, leak cycles,
+#                   threads, ASan and valgrind (bounded; part of make test)
+#   make stress     the long runs: 100 000 leak cycles, 8 x 50 000 threads,
+#                   ASan, valgrind and TSan at large sizes, long fuzzing
 #   make docs       doxygen over include/ (zero warnings)
 #   make bench      bpflink vs libbpf 1.7.0 vs the raw syscall: wall time,
 #                   instructions, heap, load cost, size (BENCHMARKS.md)
@@ -351,6 +355,135 @@ test-python: setup lib
 	    rc=$$?; [ $$rc -ne 5 ] || echo "test-python: no test ran"; exit $$rc
 
 .PHONY: test-python
+
+# --- hardening: bad input, leaks, concurrency, faults --------------------------
+# What a library under other people's programs must never do: crash them,
+# leak from them, or surprise them. The bounded runs below are part of
+# test-c (XTESTS, through run.sh, about 20 s in all); `make stress` runs the
+# long versions. README.md, "Reliability", has the figures.
+#   hard_badinput   the bad-input table: bpflink vs the reference libbpf v1.7.0,
+#                   dlopen()ed side by side (tests-c/hard.h); rows where libbpf
+#                   crashes run through bpflink in a forked child first (and
+#                   through libbpf in another, to see it crash); the fd count
+#                   is checked after every row. `--markdown` prints the table.
+#   hard_faults     RLIMIT_NOFILE exhausted, bpffs unmounted under a pinned
+#                   link, cgroup removed under a cgroup link, netns destroyed
+#                   under an XDP link: bpflink vs libbpf step by step; /proc
+#                   missing for bpflink_link_from_fd (bpflink only)
+#   hard_cycles     create / wrap / pin / open / update / detach / unpin /
+#                   destroy cycles; fds, heap in use and anonymous RSS after ==
+#                   after a warm-up; an injected leak must be caught
+#                   (HARD_CYCLES, default 10 000)
+#   hard_threads    N workers x M iterations over the whole API, shared and own
+#                   links and objects, plus a thread swapping the print
+#                   callback; every answer in its documented set, fds / heap /
+#                   RSS unchanged (HARD_THREADS x HARD_ITERS, default 8 x 1 000)
+#   build/tests-c/asan/*  every test_* and hard_* binary again, built with
+#                   -fsanitize=address,undefined against libbpflink.so.1, run
+#                   by tests-c/asan.sh with detect_leaks=1 (suppressions:
+#                   tests-c/lsan.supp, none)
+#   tests-c/valgrind.sh  memcheck over test_object, interop and the hard_*
+#                   binaries (HARD_CYCLES 1 000, HARD_ITERS 100 under valgrind);
+#                   VALGRIND_ALL=1 adds every test_* binary
+#   make test-hard  the bounded hardening runs alone
+#   make stress     the long runs (tens of minutes): 100 000 cycles, 8 x 50 000
+#                   and 32 x 5 000 threads, ASan over everything at large
+#                   sizes, valgrind over every C test binary it can run, and
+#                   ThreadSanitizer with the library instrumented (nightly)
+HARD_DL     := $(B)/tests-c/hard_badinput $(B)/tests-c/hard_faults
+HARD_LINKED := $(B)/tests-c/hard_cycles $(B)/tests-c/hard_threads
+HARD_BINS   := $(HARD_DL) $(HARD_LINKED)
+ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
+ASAN_BINS   := $(patsubst $(B)/tests-c/%,$(B)/tests-c/asan/%,$(TEST_BINS) $(HARD_BINS))
+XTESTS      += $(HARD_BINS) tests-c/asan.sh
+
+test-c: $(HARD_BINS) $(ASAN_BINS)
+
+# Both libraries dlopen()ed: built like diff_link, against the reference headers.
+$(HARD_DL): $(B)/tests-c/%: tests-c/%.c tests-c/hard.h $(DIFF_FIX) $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
+	    -DREF_SO='"$(abspath $(REF_SO))"' -o $@ $< tests-c/support.c -ldl
+
+# Linked with -lbpflink: built like the test_* binaries.
+$(HARD_LINKED): $(B)/tests-c/%: tests-c/%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_T) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
+
+# The AddressSanitizer + UBSan builds of the same sources.
+$(B)/tests-c/asan/test_object: CFLAGS_T += $(OBJ_DEFS)
+$(B)/tests-c/asan/test_object: $(OBJ_BPF)
+
+$(B)/tests-c/asan/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_T) $(ASAN_CFLAGS) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
+
+$(patsubst $(B)/tests-c/%,$(B)/tests-c/asan/%,$(HARD_LINKED)): $(B)/tests-c/asan/%: \
+		tests-c/%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_T) $(ASAN_CFLAGS) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
+
+$(patsubst $(B)/tests-c/%,$(B)/tests-c/asan/%,$(HARD_DL)): $(B)/tests-c/asan/%: \
+		tests-c/%.c tests-c/hard.h $(DIFF_FIX) $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) $(ASAN_CFLAGS) -I$(REF_INC) -I$(UAPI) \
+	    -DOURS_SO='"$(abspath $(B))/$(SONAME)"' -DREF_SO='"$(abspath $(REF_SO))"' \
+	    -o $@ $< tests-c/support.c -ldl
+
+# ThreadSanitizer (make stress, when a nightly Rust toolchain is installed:
+# -Zsanitizer=thread is unstable). The library is built again with rustc's
+# TSan instrumentation into build/tsan/ (its own cargo target dir), and
+# hard_threads against it with gcc -fsanitize=thread; tests-c/tsan.sh says
+# what that sees and what not.
+TSAN_DIR     := $(B)/tsan
+TSAN_TARGET  := .deps/tsan-target
+RUST_HOST    := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+HAVE_NIGHTLY := $(shell $(CARGO) +nightly --version >/dev/null 2>&1 && echo yes)
+
+$(TSAN_DIR)/libbpflink.so.1: FORCE
+	CARGO_TARGET_DIR=$(abspath $(TSAN_TARGET)) \
+	    RUSTFLAGS="-Zsanitizer=thread -Cunsafe-allow-abi-mismatch=sanitizer" \
+	    $(CARGO) +nightly build --release --quiet --lib --target $(RUST_HOST)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -o $@ -Wl,--whole-archive $(TSAN_TARGET)/$(RUST_HOST)/release/libbpflink.a \
+	    -Wl,--no-whole-archive -Wl,--version-script=bpflink.map -Wl,-soname,$(SONAME) \
+	    -Wl,--gc-sections -lpthread -ldl -lm -lc
+
+$(TSAN_DIR)/hard_threads: tests-c/hard_threads.c tests-c/tsan_shim.c $(SUPPORT) tests-c/support.h \
+		$(HEADERS) $(TSAN_DIR)/libbpflink.so.1
+	$(CC) -O1 -g -Wall -Wextra -Werror -fsanitize=thread -rdynamic -Iinclude -I$(UAPI) -Itests-c \
+	    -o $@ $< tests-c/tsan_shim.c $(SUPPORT) -L$(TSAN_DIR) -l:libbpflink.so.1 \
+	    -Wl,-rpath,$(abspath $(TSAN_DIR)) -ldl -lpthread
+
+test-hard: setup lib $(HARD_BINS) $(ASAN_BINS) $(OBJECT_BIN) $(INTEROP_BIN)
+	tests-c/run.sh $(HARD_BINS) tests-c/asan.sh tests-c/valgrind.sh
+
+# The long runs. Sizes can be changed on the command line, e.g.
+# `make stress STRESS_CYCLES=1000000`.
+STRESS_CYCLES  ?= 100000
+STRESS_THREADS ?= 8
+STRESS_ITERS   ?= 50000
+STRESS_WIDE    ?= 32
+STRESS_WIDE_ITERS ?= 5000
+
+stress: setup lib $(TEST_BINS) $(HARD_BINS) $(ASAN_BINS) $(OBJECT_BIN) $(INTEROP_BIN)
+	HARD_CYCLES=$(STRESS_CYCLES) tests-c/run.sh $(B)/tests-c/hard_cycles
+	HARD_THREADS=$(STRESS_THREADS) HARD_ITERS=$(STRESS_ITERS) tests-c/run.sh $(B)/tests-c/hard_threads
+	HARD_THREADS=$(STRESS_WIDE) HARD_ITERS=$(STRESS_WIDE_ITERS) tests-c/run.sh $(B)/tests-c/hard_threads
+	tests-c/run.sh $(HARD_DL)
+	HARD_CYCLES=$(STRESS_CYCLES) HARD_THREADS=$(STRESS_THREADS) HARD_ITERS=10000 \
+	    tests-c/run.sh tests-c/asan.sh
+	VALGRIND_ALL=1 HARD_CYCLES=10000 HARD_THREADS=8 HARD_ITERS=1000 \
+	    tests-c/run.sh tests-c/valgrind.sh
+ifeq ($(HAVE_NIGHTLY),yes)
+	$(MAKE) --no-print-directory $(TSAN_DIR)/hard_threads
+	HARD_THREADS=$(STRESS_THREADS) HARD_ITERS=2000 tests-c/run.sh tests-c/tsan.sh
+else
+	@echo "stress: no nightly Rust toolchain (rustup toolchain install nightly): ThreadSanitizer not run"
+endif
+	@echo "make stress: all passed"
+
+.PHONY: test-hard stress
 
 # --- benchmarks (bench/, BENCHMARKS.md) ------------------------------------------
 # bpflink against the reference libbpf v1.7.0 and against the bare bpf(2) call,
