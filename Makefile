@@ -12,6 +12,8 @@
 #                   threads, ASan and valgrind (bounded; part of make test)
 #   make stress     the long runs: 100 000 leak cycles, 8 x 50 000 threads,
 #                   ASan, valgrind and TSan at large sizes, long fuzzing
+#   make fuzz-smoke the fuzz targets on random inputs for 25 s (part of make test)
+#   make fuzz-long  the same for 10 minutes, then libFuzzer (part of make stress)
 #   make docs       doxygen over include/ (zero warnings)
 #   make bench      bpflink vs libbpf 1.7.0 vs the raw syscall: wall time,
 #                   instructions, heap, load cost, size (BENCHMARKS.md)
@@ -484,6 +486,60 @@ endif
 	@echo "make stress: all passed"
 
 .PHONY: test-hard stress
+
+# --- fuzzing (fuzz/) -----------------------------------------------------------
+# fuzz/ is a cargo-fuzz project with its own workspace, Cargo.lock and target
+# dir: `cargo build` of bpflink never builds it (fuzz/README.md). Its checks,
+# in fuzz/src/, are five targets, each run on every input:
+#   opts_read         Opts::read, opts_get!, opts_zeroed! on the three options
+#                     structs vs a plain model of libbpf's OPTS_* macros
+#   link_create_args  attach type x opts bytes x sz: CreateOpts::from_libbpf
+#                     refuses (EINVAL, libbpf's warning) exactly when libbpf
+#                     1.7.0 does, else attr() is libbpf's 64-byte attr byte for
+#                     byte and the raw-tracepoint fallback flag is libbpf's
+#   update_opts       the same for bpf_link_update's options
+#   fd_by_id_opts     the same for bpf_link_get_fd_by_id_opts' options
+#   diff_libbpf       build/libbpflink.so.1 vs the reference libbpf, dlopen()ed
+#                     side by side: return, errno, messages and every bpf(2)
+#                     call, with arguments that make the kernel's answer
+#                     deterministic (nothing is created); libbpf's answers
+#                     are also checked against the model the others use
+# Options buffers end at an inaccessible page: an over-read crashes without
+# a sanitizer. Ways to run them:
+#   make fuzz-smoke   part of make test: the stable harness (fuzz/tests/stable.rs),
+#                     random inputs from a seeded xorshift generator for
+#                     FUZZ_SMOKE_SECONDS shared by the targets; TAP, one line
+#                     per target with its execution count
+#   make fuzz-long    part of make stress: the harness for FUZZ_LONG_SECONDS,
+#                     then each target under libFuzzer, coverage-guided, for
+#                     FUZZ_LF_SECONDS (fuzz/libfuzzer.sh: cargo-fuzz's build,
+#                     on stable, without ASan)
+#   cd fuzz && cargo +nightly fuzz run <target>    cargo-fuzz itself (nightly)
+# FUZZ_SEED=<seed> repeats a harness run (every run prints its seed); a failing
+# input is printed in hex with the command that replays it and saved under
+# fuzz/artifacts/<target>/.
+FUZZ_SMOKE_SECONDS ?= 25
+FUZZ_LONG_SECONDS  ?= 600
+FUZZ_LF_SECONDS    ?= 60
+FUZZ_HARNESS := $(CARGO) test --release --locked --no-default-features \
+                --manifest-path fuzz/Cargo.toml --test stable
+
+test: fuzz-smoke
+stress: fuzz-long
+clean: fuzz-clean
+
+fuzz-smoke: setup lib
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) $(FUZZ_HARNESS)
+
+fuzz-long: setup lib
+	FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) $(FUZZ_HARNESS)
+	fuzz/libfuzzer.sh $(FUZZ_LF_SECONDS)
+
+# The build only; fuzz/corpus/ (libFuzzer's corpora) stays.
+fuzz-clean:
+	rm -rf fuzz/target
+
+.PHONY: fuzz-smoke fuzz-long fuzz-clean stress
 
 # --- benchmarks (bench/, BENCHMARKS.md) ------------------------------------------
 # bpflink against the reference libbpf v1.7.0 and against the bare bpf(2) call,

@@ -59,6 +59,18 @@ if ! cargo fetch --offline --locked --manifest-path "$client" >/dev/null 2>&1; t
         { say "cargo fetch for tests/clients/libbpf-rs failed"; exit 1; }
 fi
 
+# --- Crates of the fuzz harness ----------------------------------------------
+# fuzz/ is a cargo-fuzz project of its own (its own workspace and lock file);
+# make test builds its stable harness, make stress also its libFuzzer
+# targets (libfuzzer-sys). Fetch its locked crates once here.
+fuzz="$top/fuzz/Cargo.toml"
+if ! cargo fetch --offline --locked --manifest-path "$fuzz" >/dev/null 2>&1; then
+    [ $check_only = 1 ] && { say "crates of the fuzz harness not fetched"; exit 1; }
+    say "fetching the crates of the fuzz harness (fuzz/)"
+    cargo fetch --locked --manifest-path "$fuzz" -q ||
+        { say "cargo fetch for fuzz/ failed"; exit 1; }
+fi
+
 # --- Reference libbpf v1.7.0 -----------------------------------------------
 # Built from the source libbpf-sys 1.7.0 vendors, taken from the cargo
 # registry (cargo fetch), into .deps/libbpf-1.7.0/.
