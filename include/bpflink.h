@@ -46,7 +46,8 @@ extern "C" {
  * @return a new link object, to be released with bpf_link__destroy(); NULL
  *         on failure with errno set: EINVAL when @p fd is not a BPF link
  *         (a program, a map, any other file), EBADF when it is not open,
- *         ENOMEM.
+ *         ENOENT when /proc is not mounted (the fd's kind is read from
+ *         /proc/self/fd), ENOMEM.
  *
  * Thread-safe. Example:
  * @code

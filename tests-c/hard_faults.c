@@ -30,8 +30,9 @@
  *            bpf_link_update says ENOLINK, detach and destroy work.
  * One more, bpflink only (libbpf has no such function):
  *   procfs   bpflink_link_from_fd() with /proc unmounted (it tells links
- *            from other fds through /proc/self/fd): no crash, no leak, an
- *            answer with errno set, the fd still the caller's.
+ *            from other fds through /proc/self/fd): no crash, no leak,
+ *            NULL with ENOENT (not EBADF: the fd is open), the fd still
+ *            the caller's.
  */
 #include "hard.h"
 
@@ -783,8 +784,10 @@ static void scen_procfs(void)
 		link = raw_link(prog, cg.fd, BPF_CGROUP_INET_INGRESS);
 		if (link < 0)
 			_exit(3);
-		STEP_PTR(R, a, &l, ANY, 0, "", a->from_fd(link),
-			 "bpflink_link_from_fd(a link fd) without /proc");
+		/* The fd is open, so not EBADF: ENOENT, /proc/self/fd missing
+		 * (include/bpflink.h). */
+		STEP_PTR(R, a, &l, 0, ENOENT, "", a->from_fd(link),
+			 "bpflink_link_from_fd(a link fd) without /proc: NULL, ENOENT");
 		if (l) {
 			OBS(R, 1, 1, "the object owns the fd");
 			a->destroy(l);

@@ -204,7 +204,8 @@ pub extern "C" fn bpf_iter_create(link_fd: c_int) -> c_int {
 /// @param next_id where the next id is written, on success only.
 /// @return 0 on success; otherwise a negative error code, also in errno:
 ///         -ENOENT after the last link, -EPERM without CAP_SYS_ADMIN,
-///         -EINVAL if @p next_id is NULL (libbpf would crash there).
+///         -EINVAL when @p start_id >= INT_MAX (the kernel's limit), or if
+///         @p next_id is NULL (libbpf would crash there).
 ///
 /// Thread-safe. Example:
 /// @code
@@ -242,7 +243,8 @@ pub unsafe extern "C" fn bpf_link_get_next_id(start_id: __u32, next_id: *mut __u
 /// @return a new link fd (>= 3, close-on-exec) owned by the caller;
 ///         closing it does not detach the link while other references
 ///         exist. On failure a negative error code, also in errno:
-///         -ENOENT if no link has this id, -EPERM without CAP_SYS_ADMIN.
+///         -ENOENT if no link has this id, -EAGAIN if that link is still
+///         being created (try again), -EPERM without CAP_SYS_ADMIN.
 ///
 /// Thread-safe. Example:
 /// @code
@@ -267,7 +269,8 @@ pub extern "C" fn bpf_link_get_fd_by_id(id: __u32) -> c_int {
 /// @return a new link fd (>= 3, close-on-exec) owned by the caller. On
 ///         failure a negative error code, also in errno: -EINVAL for bad
 ///         options or non-zero open_flags, -ENOENT if no link has this id,
-///         -EPERM without CAP_SYS_ADMIN.
+///         -EAGAIN if that link is still being created (try again), -EPERM
+///         without CAP_SYS_ADMIN.
 ///
 /// Thread-safe. Example:
 /// @code
@@ -291,15 +294,19 @@ pub unsafe extern "C" fn bpf_link_get_fd_by_id_opts(
 /// The kernel fills at most *info_len bytes of @p info: type, id, program
 /// id and the per-type part. To receive names, paths or arrays, point the
 /// per-type buffer fields at memory and set their lengths before the call.
+/// As in libbpf, @p link_fd is not checked to be a link: for a program or
+/// map fd the kernel writes that object's info (struct bpf_prog_info or
+/// struct bpf_map_info, not a bpf_link_info) and 0 is returned.
 ///
 /// @param link_fd fd of the link; stays owned by the caller.
 /// @param info the buffer to fill (zero it first).
 /// @param info_len in: size of @p info; out: the size the kernel wrote.
 /// @return 0 on success; otherwise a negative error code, also in errno:
-///         -EBADF, -EINVAL when @p link_fd is not a link or @p info_len is
-///         NULL (libbpf would crash there), -EFAULT for a bad buffer,
-///         -E2BIG when @p info is larger than the kernel's struct and the
-///         excess is not zero.
+///         -EBADFD (sic: the kernel's code for this command) when
+///         @p link_fd is negative or not open, -EINVAL when it is open but
+///         not a BPF object or @p info_len is NULL (libbpf would crash
+///         there), -EFAULT for a bad buffer, -E2BIG when @p info is
+///         larger than the kernel's struct and the excess is not zero.
 ///
 /// Thread-safe. Example:
 /// @code

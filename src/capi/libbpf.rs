@@ -77,7 +77,9 @@ pub extern "C" fn libbpf_bpf_link_type_str(t: bpf_link_type) -> *const c_char {
 /// @param path a file on a bpffs where a link was pinned.
 /// @return a new link object, to be released with bpf_link__destroy(); NULL
 ///         on failure with errno set: ENOENT when nothing is pinned there,
-///         EPERM without privileges, EFAULT for a NULL path, ENOMEM. A
+///         EPERM without privileges, EACCES when a directory on the path
+///         may not be searched, ENAMETOOLONG, EMFILE when the process is
+///         out of fds, EFAULT for a NULL path, ENOMEM. A
 ///         failure is also reported through the print callback ("failed to
 ///         open link at ...").
 ///

@@ -205,7 +205,9 @@ pub fn open_pinned_at(path: *const c_char) -> Result<OwnedFd, Errno> {
 /// Whether `fd` refers to a BPF link. The kernel names link files
 /// `anon_inode:bpf_link` (created) or `anon_inode:bpf-link` (opened from a
 /// pin), visible through `/proc/self/fd`; programs and maps have other
-/// names. `EBADF` when `fd` is not open.
+/// names. Needs `/proc`: `EBADF` when `fd` is not open, `ENOENT` when it
+/// is open but `/proc/self/fd` is missing (procfs not mounted), other
+/// errors of readlink(2) as they come.
 pub fn is_link(fd: RawFd) -> Result<bool, Errno> {
     let mut path = *b"/proc/self/fd/\0\0\0\0\0\0\0\0\0\0\0";
     let mut n = fd;
@@ -238,11 +240,13 @@ pub fn is_link(fd: RawFd) -> Result<bool, Errno> {
     };
     if r < 0 {
         let e = crate::sys::errno();
-        return Err(if e.0 == libc::ENOENT {
-            Errno(libc::EBADF)
-        } else {
-            e
-        });
+        // ENOENT is a closed fd only when /proc is there to say so; an open
+        // fd without /proc keeps ENOENT.
+        // SAFETY: F_GETFD only reads the fd's flags, on any integer.
+        if e.0 == libc::ENOENT && unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+            return Err(Errno(libc::EBADF));
+        }
+        return Err(e);
     }
     let name = &buf[..r as usize];
     Ok(name == b"anon_inode:bpf_link" || name == b"anon_inode:bpf-link")
