@@ -873,35 +873,22 @@ static bool run_in_child(const struct row *w, struct ans *r, int *status)
 	return n == (ssize_t)sizeof(*r) && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
 }
 
+/* Whether valgrind or AddressSanitizer watches this process. */
+static bool under_tool(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return true;
+#else
+	return sup_under_valgrind();
+#endif
+}
+
 /*
  * For a crash row: runs it through libbpf in a forked child (core dumps
  * off) and returns the signal that killed the child, 0 if libbpf returned
  * instead, -1 if that could not be seen. Not under valgrind or
  * AddressSanitizer, which would report the deliberate crash as an error.
  */
-static bool under_valgrind(void)
-{
-	char line[512];
-	bool vg = false;
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	if (!f)
-		return false;
-	while (!vg && fgets(line, sizeof(line), f))
-		vg = strstr(line, "vgpreload") != NULL;
-	fclose(f);
-	return vg;
-}
-
-static bool under_tool(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	return true;
-#else
-	return under_valgrind();
-#endif
-}
-
 static int libbpf_crash_signal(const struct row *w)
 {
 	struct rlimit no_core = { 0, 0 };
@@ -1188,7 +1175,7 @@ int main(int argc, char **argv)
 #endif
 	sup_require_root();
 	tool = under_tool();
-	valgrind = under_valgrind();
+	valgrind = sup_under_valgrind();
 	hard_load();
 	if (fixtures())
 		for (i = 0; i < NROWS; i++)

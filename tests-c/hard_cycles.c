@@ -225,39 +225,8 @@ static bool under_tool(void)
 #if defined(__SANITIZE_ADDRESS__)
 	return true;
 #else
-	char line[512];
-	bool vg = false;
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	if (!f)
-		return false;
-	while (!vg && fgets(line, sizeof(line), f))
-		vg = strstr(line, "vgpreload") != NULL;
-	fclose(f);
-	return vg;
+	return sup_under_valgrind();
 #endif
-}
-
-/* Resident anonymous memory: statm's resident minus shared (file-backed
- * and shmem) pages, so that library code paged in on first use does not
- * count. */
-static long statm_bytes(bool anon_only)
-{
-	char buf[128];
-	long size = 0, res = 0, shared = 0;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	if (sscanf(buf, "%ld %ld %ld", &size, &res, &shared) != 3)
-		return -1;
-	return (anon_only ? res - shared : res) * sysconf(_SC_PAGESIZE);
 }
 
 static long heap_bytes(void)
@@ -275,8 +244,8 @@ struct snap {
 static void snap(struct snap *s)
 {
 	s->fds = sup_fd_count();
-	s->rss = statm_bytes(true);
-	s->total = statm_bytes(false);
+	s->rss = sup_statm_bytes(true);
+	s->total = sup_statm_bytes(false);
 	s->heap = heap_bytes();
 }
 

@@ -817,20 +817,6 @@ static void scen_procfs(void)
 
 /* ---- main ---------------------------------------------------------------------------- */
 
-static bool under_valgrind(void)
-{
-	char line[512];
-	bool vg = false;
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	if (!f)
-		return false;
-	while (!vg && fgets(line, sizeof(line), f))
-		vg = strstr(line, "vgpreload") != NULL;
-	fclose(f);
-	return vg;
-}
-
 static void scenario(const char *name, void (*fn)(struct api *, struct run *))
 {
 	int lib;
@@ -860,7 +846,7 @@ int main(void)
 		   "fixture: cgroup_skb and xdp programs"))
 		goto out;
 
-	if (under_valgrind())
+	if (sup_under_valgrind())
 		/* valgrind keeps RLIMIT_NOFILE to itself: the kernel never sees
 		 * the lower limit, and it does not check the fds bpf(2) makes. */
 		printf("# [emfile] not run under valgrind, which virtualizes "
@@ -873,7 +859,7 @@ int main(void)
 	scen_procfs();
 	report("procfs", true);
 	printf("# summary: faults: %d scenarios through bpflink and libbpf 1.7.0, 1 bpflink only, "
-	       "%lu steps, %lu failed\n", under_valgrind() ? 3 : 4, n_steps, n_failed);
+	       "%lu steps, %lu failed\n", sup_under_valgrind() ? 3 : 4, n_steps, n_failed);
 out:
 	SUP_CLOSE(prog);
 	SUP_CLOSE(prog2);

@@ -567,36 +567,8 @@ static bool under_tool(void)
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 	return true;
 #else
-	char line[512];
-	bool vg = false;
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	if (!f)
-		return false;
-	while (!vg && fgets(line, sizeof(line), f))
-		vg = strstr(line, "vgpreload") != NULL;
-	fclose(f);
-	return vg;
+	return sup_under_valgrind();
 #endif
-}
-
-static long anon_rss(void)
-{
-	char buf[128];
-	long size = 0, res = 0, shared = 0;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	if (sscanf(buf, "%ld %ld %ld", &size, &res, &shared) != 3)
-		return -1;
-	return (res - shared) * sysconf(_SC_PAGESIZE);
 }
 
 static __u32 attached(int cg_fd)
@@ -678,7 +650,7 @@ int main(int argc, char **argv)
 	memset(cb_calls, 0, sizeof(cb_calls));
 	arenas0 = arenas();
 	fds0 = sup_fd_count();
-	rss0 = anon_rss();
+	rss0 = sup_statm_bytes(true);
 	heap0 = (long)mallinfo2().uordblks;
 
 	t0 = now();
@@ -686,7 +658,7 @@ int main(int argc, char **argv)
 	      nthreads, iters);
 	t1 = now();
 	fds1 = sup_fd_count();
-	rss1 = anon_rss();
+	rss1 = sup_statm_bytes(true);
 	heap1 = (long)mallinfo2().uordblks;
 	arenas1 = arenas();
 	printf("# %d threads x %d iterations in %.1f s\n", nthreads, iters, t1 - t0);

@@ -876,6 +876,43 @@ bool sup_fd_cloexec(int fd)
 }
 
 /* ------------------------------------------------------------------------
+ * Process measurements
+ */
+
+long sup_statm_bytes(bool anon_only)
+{
+	char buf[128];
+	long size = 0, res = 0, shared = 0;
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	if (sscanf(buf, "%ld %ld %ld", &size, &res, &shared) != 3)
+		return -1;
+	return (anon_only ? res - shared : res) * sysconf(_SC_PAGESIZE);
+}
+
+bool sup_under_valgrind(void)
+{
+	char line[512];
+	bool vg = false;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return false;
+	while (!vg && fgets(line, sizeof(line), f))
+		vg = strstr(line, "vgpreload") != NULL;
+	fclose(f);
+	return vg;
+}
+
+/* ------------------------------------------------------------------------
  * bpftool
  */
 

@@ -284,6 +284,17 @@ int sup_fd_count(void);
 bool sup_fd_cloexec(int fd);
 
 /* ------------------------------------------------------------------------
+ * Process measurements (leak checks)
+ */
+
+/* Resident memory of this process in bytes, from /proc/self/statm; with
+ * anon_only, minus shared (file-backed and shmem) pages, so that library
+ * code paged in on first use does not count. -1 if unreadable. */
+long sup_statm_bytes(bool anon_only);
+/* Whether this process runs under valgrind (its preload is mapped). */
+bool sup_under_valgrind(void);
+
+/* ------------------------------------------------------------------------
  * bpftool as an independent observer
  */
 
