@@ -347,20 +347,6 @@ static int child_create(void)
 	return i;
 }
 
-/* BPF_LINK_CREATE with raw bpf(2): the fixtures use no implementation. */
-static int raw_link(int prog, int target, enum bpf_attach_type type)
-{
-	union bpf_attr attr;
-	long fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = prog;
-	attr.link_create.target_fd = target;
-	attr.link_create.attach_type = type;
-	fd = sup_bpf(BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : (int)fd;
-}
-
 static int prog_a, prog_b; /* two cgroup_skb programs for create / update */
 
 /* Removes the cgroups of bench runs that died without cleaning up
@@ -469,7 +455,7 @@ static void links_grow(int n)
 				fill_child = child_create();
 			}
 		}
-		fd = raw_link(slots[fill_slot].prog, child_fd[fill_child], slots[fill_slot].type);
+		fd = sup_link_create_raw(slots[fill_slot].prog, child_fd[fill_child], slots[fill_slot].type);
 		if (fd < 0)
 			die("link %d (attach type %d, cgroup %s): %s", nlinks, slots[fill_slot].type,
 			    children[fill_child], strerror(-fd));
@@ -524,7 +510,7 @@ static void op_fixtures_init(void)
 	int c = child_create();
 
 	op_cgroup = child_fd[c];
-	upd_link = raw_link(prog_a, op_cgroup, BPF_CGROUP_INET_EGRESS);
+	upd_link = sup_link_create_raw(prog_a, op_cgroup, BPF_CGROUP_INET_EGRESS);
 	if (upd_link < 0)
 		die("update link: %s", strerror(-upd_link));
 	if (sup_bpffs_mount(&fs))

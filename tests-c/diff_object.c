@@ -208,26 +208,13 @@ static const char *T(const char *name)
 	return p;
 }
 
-static int raw_link_create(int prog, int target, enum bpf_attach_type type)
-{
-	union bpf_attr attr;
-	long fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = prog;
-	attr.link_create.target_fd = target;
-	attr.link_create.attach_type = type;
-	fd = sup_bpf(BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : (int)fd;
-}
-
 static __u32 pinned_ids[8];
 static int n_pinned;
 
 /* Pins a new link at `name` and lets go of its fd: the pin holds it. */
 static bool pin_new_link(int prog, int target, enum bpf_attach_type type, const char *name)
 {
-	int fd = raw_link_create(prog, target, type);
+	int fd = sup_link_create_raw(prog, target, type);
 	bool ok;
 
 	if (!group_check(fd >= 0, "link_create for %s: %s", name, strerror(-fd)))

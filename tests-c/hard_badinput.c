@@ -86,19 +86,13 @@ static const char *in_tmp(const char *name)
  * library is involved. */
 static int raw_link(void)
 {
-	union bpf_attr attr;
-	long fd;
+	int fd = sup_link_create_raw(prog, cg.fd, BPF_CGROUP_INET_INGRESS);
 
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = prog;
-	attr.link_create.target_fd = cg.fd;
-	attr.link_create.attach_type = BPF_CGROUP_INET_INGRESS;
-	fd = sup_bpf(BPF_LINK_CREATE, &attr, sizeof(attr));
 	if (fd < 0) {
-		setup_fail("raw link_create", errno);
+		setup_fail("raw link_create", -fd);
 		return -1;
 	}
-	return (int)fd;
+	return fd;
 }
 
 /* A link object of library a, made by that library's bpf_link__open() of a

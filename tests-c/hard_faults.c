@@ -264,19 +264,6 @@ static const char *in_fs(const char *name)
 	return p;
 }
 
-static int raw_link(int p, int target, enum bpf_attach_type type)
-{
-	union bpf_attr attr;
-	long fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = p;
-	attr.link_create.target_fd = target;
-	attr.link_create.attach_type = type;
-	fd = sup_bpf(BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : (int)fd;
-}
-
 /* Programs attached to a cgroup's ingress hook; polls for `want` a while
  * (links are released a little after their last reference). */
 static __u32 attached(int cg_fd, __u32 want)
@@ -392,7 +379,7 @@ static void scen_emfile(struct api *a, struct run *R)
 	__u32 id, next = 0;
 	rlim_t limit;
 
-	link = raw_link(prog, cg.fd, BPF_CGROUP_INET_INGRESS);
+	link = sup_link_create_raw(prog, cg.fd, BPF_CGROUP_INET_INGRESS);
 	if (link < 0) {
 		setup_fail(R, "raw link", -link);
 		return;
@@ -512,7 +499,7 @@ static void scen_bpffs(struct api *a, struct run *R)
 	snprintf(R->dirtok, sizeof(R->dirtok), "%s", gone.dir);
 	snprintf(pin, sizeof(pin), "%s/link", gone.dir);
 	snprintf(other, sizeof(other), "%s/other", gone.dir);
-	link = raw_link(prog, cg.fd, BPF_CGROUP_INET_INGRESS);
+	link = sup_link_create_raw(prog, cg.fd, BPF_CGROUP_INET_INGRESS);
 	if (link < 0 || sup_obj_pin(link, pin)) {
 		setup_fail(R, "pinned link", link < 0 ? -link : errno);
 		goto out;
@@ -781,7 +768,7 @@ static void scen_procfs(void)
 		    umount2("/proc", MNT_DETACH))
 			_exit(2);
 		before = count_fds_nofs();
-		link = raw_link(prog, cg.fd, BPF_CGROUP_INET_INGRESS);
+		link = sup_link_create_raw(prog, cg.fd, BPF_CGROUP_INET_INGRESS);
 		if (link < 0)
 			_exit(3);
 		/* The fd is open, so not EBADF: ENOENT, /proc/self/fd missing

@@ -165,15 +165,7 @@ static const char *in_fs(const char *name)
 /* A cgroup link made with raw bpf(2) (neither library), or -errno. */
 static int raw_link(void)
 {
-	union bpf_attr attr;
-	long fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = raw_prog;
-	attr.link_create.target_fd = cg.fd;
-	attr.link_create.attach_type = BPF_CGROUP_INET_INGRESS;
-	fd = sup_bpf(BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : (int)fd;
+	return sup_link_create_raw(raw_prog, cg.fd, BPF_CGROUP_INET_INGRESS);
 }
 
 static int fd_by_id(__u32 id)

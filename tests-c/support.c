@@ -152,6 +152,19 @@ long sup_bpf(int cmd, union bpf_attr *attr, unsigned int size)
 	return syscall(__NR_bpf, cmd, attr, size);
 }
 
+int sup_link_create_raw(int prog_fd, int target_fd, enum bpf_attach_type type)
+{
+	union bpf_attr attr;
+	long fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog_fd;
+	attr.link_create.target_fd = target_fd;
+	attr.link_create.attach_type = type;
+	fd = sup_bpf(BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : (int)fd;
+}
+
 static int prog_load(enum bpf_prog_type type, enum bpf_attach_type eat, __u32 attach_btf_id,
 		     int retval, bool verbose)
 {

@@ -126,6 +126,10 @@ void sup_cleanup(void);
 /* bpf(cmd, attr, size) as the kernel answers it: >= 0, or -1 with errno. */
 long sup_bpf(int cmd, union bpf_attr *attr, unsigned int size);
 
+/* BPF_LINK_CREATE with raw bpf(2) and no options, so that fixtures use
+ * neither library under test: the new link fd, or -errno. */
+int sup_link_create_raw(int prog_fd, int target_fd, enum bpf_attach_type type);
+
 /*
  * Loads the smallest valid program, "r0 = retval; exit", of the given type
  * and expected attach type (0 when the type needs none). On failure the

@@ -26,21 +26,8 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/tsan/hard_threads"
 
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP needs root (euid $(id -u)): the binaries use the kernel"
-    exit 0
-fi
-
-n=0 failed=0 logs=
-trap 'rm -rf "$logs"' EXIT
-check() { # check <ok 0|1> <text>
-    n=$((n + 1))
-    if [ "$1" = 1 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"; failed=$((failed + 1))
-    fi
-}
+# shellcheck source=tap.sh
+. "$top/tests-c/tap.sh"
 
 if [ ! -x "$bin" ]; then
     check 0 "$bin is built (make stress builds it with cargo +nightly)"

@@ -54,21 +54,8 @@ if [ $# -eq 0 ]; then
 fi
 export HARD_CYCLES=${HARD_CYCLES:-1000} HARD_THREADS=${HARD_THREADS:-8} HARD_ITERS=${HARD_ITERS:-100}
 
-if [ "$(id -u)" != 0 ]; then
-    echo "1..0 # SKIP needs root (euid $(id -u)): the binaries use the kernel"
-    exit 0
-fi
-
-n=0 failed=0 logs=
-trap 'rm -rf "$logs"' EXIT
-check() { # check <ok 0|1> <text>
-    n=$((n + 1))
-    if [ "$1" = 1 ]; then
-        echo "ok $n - $2"
-    else
-        echo "not ok $n - $2"; failed=$((failed + 1))
-    fi
-}
+# shellcheck source=tap.sh
+. "$top/tests-c/tap.sh"
 
 if ! command -v valgrind >/dev/null; then
     check 0 "valgrind is installed (scripts/setup.sh installs it)"
