@@ -48,28 +48,22 @@ fi
 # --- Rust toolchain ----------------------------------------------------------
 command -v cargo >/dev/null || { say "cargo not found: install Rust (rustup) first"; exit 1; }
 
-# --- Crates of the libbpf-rs client ----------------------------------------
-# tests/clients/libbpf-rs is a cargo project of its own (not part of the
-# bpflink crate); make test builds it. Fetch its locked crates once here.
-client="$top/tests/clients/libbpf-rs/Cargo.toml"
-if ! cargo fetch --offline --locked --manifest-path "$client" >/dev/null 2>&1; then
-    [ $check_only = 1 ] && { say "crates of the libbpf-rs client not fetched"; exit 1; }
-    say "fetching the crates of the libbpf-rs client (tests/clients/libbpf-rs)"
-    cargo fetch --locked --manifest-path "$client" -q ||
-        { say "cargo fetch for tests/clients/libbpf-rs failed"; exit 1; }
-fi
-
-# --- Crates of the fuzz harness ----------------------------------------------
-# fuzz/ is a cargo-fuzz project of its own (its own workspace and lock file);
-# make test builds its stable harness, make stress also its libFuzzer
-# targets (libfuzzer-sys). Fetch its locked crates once here.
-fuzz="$top/fuzz/Cargo.toml"
-if ! cargo fetch --offline --locked --manifest-path "$fuzz" >/dev/null 2>&1; then
-    [ $check_only = 1 ] && { say "crates of the fuzz harness not fetched"; exit 1; }
-    say "fetching the crates of the fuzz harness (fuzz/)"
-    cargo fetch --locked --manifest-path "$fuzz" -q ||
-        { say "cargo fetch for fuzz/ failed"; exit 1; }
-fi
+# --- Crates of the side projects ---------------------------------------------
+# Two cargo projects with their own lock files, not part of the bpflink
+# crate: tests/clients/libbpf-rs (a real libbpf-rs client, built by make
+# test) and fuzz/ (a cargo-fuzz workspace: make test builds its stable
+# harness, make stress its libFuzzer targets). Their locked crates are
+# fetched once here.
+fetch_locked() { # fetch_locked <dir relative to the top> <what>
+    local manifest="$top/$1/Cargo.toml"
+    cargo fetch --offline --locked --manifest-path "$manifest" >/dev/null 2>&1 && return 0
+    [ $check_only = 1 ] && { say "crates of $2 not fetched"; exit 1; }
+    say "fetching the crates of $2 ($1)"
+    cargo fetch --locked --manifest-path "$manifest" -q ||
+        { say "cargo fetch for $1 failed"; exit 1; }
+}
+fetch_locked tests/clients/libbpf-rs "the libbpf-rs client"
+fetch_locked fuzz "the fuzz harness"
 
 # --- Reference libbpf v1.7.0 -----------------------------------------------
 # Built from the source libbpf-sys 1.7.0 vendors, taken from the cargo
