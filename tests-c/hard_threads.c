@@ -34,13 +34,13 @@
  * each time.
  *
  * Checked at the end: no crash; every answer of every call is in the set
- * of answers documented for it in this situation (the table `ops` below:
- * the header's, plus EAGAIN from bpf_link_get_fd_by_id while walking the
- * ids, the kernel's answer for a link that is still being created, which
- * the header does not list yet); the distribution is printed, and a
- * success where only an error is possible counts as a wrong answer too; every message a callback got starts with "libbpf: "; no
- * program is left attached; and, compared with after a warm-up run of the
- * same threads, the fd count is equal and the heap in use
+ * of answers documented for it in this situation (the table `ops` below,
+ * from the header; EAGAIN from bpf_link_get_fd_by_id while walking the
+ * ids is the kernel's answer for a link still being created); the
+ * distribution is printed, and a success where only an error is possible
+ * counts as a wrong answer too; every message a callback got starts with
+ * "libbpf: "; no program is left attached; and, compared with after a
+ * warm-up run of the same threads, the fd count is equal and the heap in use
  * (mallinfo2().uordblks, all arenas) and the anonymous RSS have not grown
  * (tolerances below). Glibc keeps the stacks of finished threads and the
  * per-thread malloc arenas for reuse: the warm-up run makes them, so the
