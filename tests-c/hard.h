@@ -269,4 +269,30 @@ static inline const char *hard_errname(int e)
 	return b;
 }
 
+/* An answer's ret for "a new fd, >= 3 and close-on-exec" (set by the
+ * tests after checking the fd, which they close). */
+#define RET_FD 1000000
+
+/* An answer as text: "non-NULL" / "NULL, errno E" for a pointer call,
+ * "a new fd", "-E, errno E", or the value. Two buffers, used in turn, so
+ * that two answers fit in one printf. */
+static inline const char *hard_answer_text(const struct ans *a, bool ptr)
+{
+	static char buf[2][96];
+	static int next;
+	char *b = buf[next++ & 1];
+
+	if (ptr)
+		snprintf(b, sizeof(buf[0]), a->ret ? "non-NULL" : "NULL, errno %s",
+			 hard_errname(a->err));
+	else if (a->ret == RET_FD)
+		snprintf(b, sizeof(buf[0]), "a new fd");
+	else if (a->ret < 0 && a->ret > -4096)
+		snprintf(b, sizeof(buf[0]), "-%s, errno %s", hard_errname((int)-a->ret),
+			 hard_errname(a->err));
+	else
+		snprintf(b, sizeof(buf[0]), "%ld", a->ret);
+	return b;
+}
+
 #endif

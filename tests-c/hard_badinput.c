@@ -217,7 +217,6 @@ enum op {
 /* Object functions taking a NULL / error-pointer link (OP_NULL_OBJ). */
 enum objfn { O_FD, O_PIN_PATH, O_PIN, O_UNPIN, O_DETACH, O_DISCONNECT, O_UPDATE_PROGRAM };
 
-#define RET_FD 1000000 /* "a new fd, >= 3 and close-on-exec" */
 #define RET_OBJ 1      /* "a non-NULL pointer" (pointer functions: 1 / 0) */
 #define RET_STR 1      /* the same for strings */
 
@@ -921,21 +920,7 @@ static bool is_ptr_op(const struct row *w)
 
 static const char *answer_text(const struct row *w, const struct ans *r)
 {
-	static char buf[2][96];
-	static int next;
-	char *b = buf[next++ & 1];
-
-	if (is_ptr_op(w))
-		snprintf(b, sizeof(buf[0]), r->ret ? "non-NULL" : "NULL, errno %s",
-			 hard_errname(r->err));
-	else if (r->ret == RET_FD)
-		snprintf(b, sizeof(buf[0]), "a new fd");
-	else if (r->ret < 0 && r->ret > -4096)
-		snprintf(b, sizeof(buf[0]), "-%s, errno %s", hard_errname((int)-r->ret),
-			 hard_errname(r->err));
-	else
-		snprintf(b, sizeof(buf[0]), "%ld", r->ret);
-	return b;
+	return hard_answer_text(r, is_ptr_op(w));
 }
 
 /* The row's expectation holds for r; if not, why in *why. */

@@ -45,7 +45,6 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#define RET_FD 1000000 /* a new fd, >= 3, close-on-exec */
 #define ANY (-999999)  /* this step's value is not checked (still compared) */
 
 /* ---- scenario runs ------------------------------------------------------------ */
@@ -162,21 +161,7 @@ static void normalized(const struct run *R, const char *log, char *out, size_t l
 
 static const char *answer_text(const struct step *s, const struct ans *a)
 {
-	static char buf[2][96];
-	static int next;
-	char *b = buf[next++ & 1];
-
-	if (s->ptr)
-		snprintf(b, sizeof(buf[0]), a->ret ? "non-NULL" : "NULL, errno %s",
-			 hard_errname(a->err));
-	else if (a->ret == RET_FD)
-		snprintf(b, sizeof(buf[0]), "a new fd");
-	else if (a->ret < 0 && a->ret > -4096)
-		snprintf(b, sizeof(buf[0]), "-%s, errno %s", hard_errname((int)-a->ret),
-			 hard_errname(a->err));
-	else
-		snprintf(b, sizeof(buf[0]), "%ld", a->ret);
-	return b;
+	return hard_answer_text(a, s->ptr);
 }
 
 static unsigned long n_steps, n_failed;
