@@ -368,6 +368,10 @@ test-python: setup lib
 #                   crashes run through bpflink in a forked child first (and
 #                   through libbpf in another, to see it crash); the fd count
 #                   is checked after every row. `--markdown` prints the table.
+#   hard_alloc      out of memory: each allocation of bpf_link__open,
+#                   bpf_link__pin and bpflink_link_from_fd fails in turn
+#                   (tests-c/alloc_hook.h), bpflink vs libbpf, nothing leaked;
+#                   no ASan build (ASan replaces malloc itself)
 #   hard_faults     RLIMIT_NOFILE exhausted, bpffs unmounted under a pinned
 #                   link, cgroup removed under a cgroup link, netns destroyed
 #                   under an XDP link: bpflink vs libbpf step by step; /proc
@@ -393,16 +397,18 @@ test-python: setup lib
 #                   sizes, valgrind over every C test binary it can run, and
 #                   ThreadSanitizer with the library instrumented (nightly)
 HARD_DL     := $(B)/tests-c/hard_badinput $(B)/tests-c/hard_faults
+HARD_ALLOC  := $(B)/tests-c/hard_alloc
 HARD_LINKED := $(B)/tests-c/hard_cycles $(B)/tests-c/hard_threads
 HARD_BINS   := $(HARD_DL) $(HARD_LINKED)
 ASAN_CFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_BINS   := $(patsubst $(B)/tests-c/%,$(B)/tests-c/asan/%,$(TEST_BINS) $(HARD_BINS))
-XTESTS      += $(HARD_BINS) tests-c/asan.sh
+XTESTS      += $(HARD_BINS) $(HARD_ALLOC) tests-c/asan.sh
 
-test-c: $(HARD_BINS) $(ASAN_BINS)
+test-c: $(HARD_BINS) $(HARD_ALLOC) $(ASAN_BINS)
 
 # Both libraries dlopen()ed: built like diff_link, against the reference headers.
-$(HARD_DL): $(B)/tests-c/%: tests-c/%.c tests-c/hard.h $(DIFF_FIX) $(SO)
+$(HARD_DL) $(HARD_ALLOC): $(B)/tests-c/%: tests-c/%.c tests-c/hard.h tests-c/alloc_hook.h \
+		$(DIFF_FIX) $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
 	    -DREF_SO='"$(abspath $(REF_SO))"' -o $@ $< tests-c/support.c -ldl
@@ -457,8 +463,8 @@ $(TSAN_DIR)/hard_threads: tests-c/hard_threads.c tests-c/tsan_shim.c $(SUPPORT) 
 	    -o $@ $< tests-c/tsan_shim.c $(SUPPORT) -L$(TSAN_DIR) -l:libbpflink.so.1 \
 	    -Wl,-rpath,$(abspath $(TSAN_DIR)) -ldl -lpthread
 
-test-hard: setup lib $(HARD_BINS) $(ASAN_BINS) $(OBJECT_BIN) $(INTEROP_BIN)
-	tests-c/run.sh $(HARD_BINS) tests-c/asan.sh tests-c/valgrind.sh
+test-hard: setup lib $(HARD_BINS) $(HARD_ALLOC) $(ASAN_BINS) $(OBJECT_BIN) $(INTEROP_BIN)
+	tests-c/run.sh $(HARD_BINS) $(HARD_ALLOC) tests-c/asan.sh tests-c/valgrind.sh
 
 # The long runs. Sizes can be changed on the command line, e.g.
 # `make stress STRESS_CYCLES=1000000`.
@@ -468,11 +474,11 @@ STRESS_ITERS   ?= 50000
 STRESS_WIDE    ?= 32
 STRESS_WIDE_ITERS ?= 5000
 
-stress: setup lib $(TEST_BINS) $(HARD_BINS) $(ASAN_BINS) $(OBJECT_BIN) $(INTEROP_BIN)
+stress: setup lib $(TEST_BINS) $(HARD_BINS) $(HARD_ALLOC) $(ASAN_BINS) $(OBJECT_BIN) $(INTEROP_BIN)
 	HARD_CYCLES=$(STRESS_CYCLES) tests-c/run.sh $(B)/tests-c/hard_cycles
 	HARD_THREADS=$(STRESS_THREADS) HARD_ITERS=$(STRESS_ITERS) tests-c/run.sh $(B)/tests-c/hard_threads
 	HARD_THREADS=$(STRESS_WIDE) HARD_ITERS=$(STRESS_WIDE_ITERS) tests-c/run.sh $(B)/tests-c/hard_threads
-	tests-c/run.sh $(HARD_DL)
+	tests-c/run.sh $(HARD_DL) $(HARD_ALLOC)
 	HARD_CYCLES=$(STRESS_CYCLES) HARD_THREADS=$(STRESS_THREADS) HARD_ITERS=10000 \
 	    tests-c/run.sh tests-c/asan.sh
 	VALGRIND_ALL=1 HARD_CYCLES=10000 HARD_THREADS=8 HARD_ITERS=1000 \
@@ -571,7 +577,7 @@ $(BENCH_RAW): bench/raw.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -I$(UAPI) -o $@ $<
 
-$(BENCH_BIN): bench/bench.c tests-c/support.c tests-c/support.h tests-c/tap.h
+$(BENCH_BIN): bench/bench.c tests-c/support.c tests-c/support.h tests-c/tap.h tests-c/alloc_hook.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_X) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
 	    -DREF_SO='"$(abspath $(REF_SO))"' -DRAW_SO='"$(abspath $(BENCH_RAW))"' \

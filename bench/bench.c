@@ -88,93 +88,9 @@
 #define NOINLINE __attribute__((noinline, used))
 
 /* ---- counting allocator ----------------------------------------------- */
-/*
- * Every malloc-family call in the process lands here (the executable comes
- * first in the symbol lookup, and glibc calls malloc through its PLT for
- * its own allocations too, strdup included), and is counted while
- * `counting` is set. Forwarded to glibc's __libc_* entry points.
- */
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-extern void *__libc_memalign(size_t align, size_t n);
-
-static volatile int counting;
-static unsigned long n_alloc, n_free;
-
-void *malloc(size_t n)
-{
-	if (counting)
-		n_alloc++;
-	return __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-	if (counting)
-		n_alloc++;
-	return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-	if (counting)
-		n_alloc++;
-	return __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-	if (counting && p)
-		n_free++;
-	__libc_free(p);
-}
-
-void *memalign(size_t align, size_t n)
-{
-	if (counting)
-		n_alloc++;
-	return __libc_memalign(align, n);
-}
-
-void *aligned_alloc(size_t align, size_t n)
-{
-	return memalign(align, n);
-}
-
-int posix_memalign(void **out, size_t align, size_t n)
-{
-	void *p = memalign(align, n);
-
-	if (!p)
-		return ENOMEM;
-	*out = p;
-	return 0;
-}
-
-void *valloc(size_t n)
-{
-	return memalign(4096, n);
-}
-
-void *pvalloc(size_t n)
-{
-	return memalign(4096, (n + 4095) & ~(size_t)4095);
-}
-
-static void count_begin(void)
-{
-	n_alloc = n_free = 0;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	counting = 1;
-}
-
-static void count_end(void)
-{
-	counting = 0;
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-}
+/* tests-c/alloc_hook.h: every malloc-family call of the process is counted
+ * between alloc_count_begin() and alloc_count_end(). */
+#include "alloc_hook.h"
 
 /* ---- implementations -------------------------------------------------- */
 
@@ -889,7 +805,7 @@ static void count_ops(void)
 
 static void alloc_record(struct impl *I, const char *fn, long calls)
 {
-	printf("alloc\t%s\t%s\t%ld\t%lu\t%lu\n", I->name, fn, calls, n_alloc, n_free);
+	printf("alloc\t%s\t%s\t%ld\t%lu\t%lu\n", I->name, fn, calls, alloc_n, free_n);
 }
 
 static void alloc_all(void)
@@ -906,70 +822,70 @@ static void alloc_all(void)
 		int k = nlinks < K ? nlinks : K;
 
 		op_next_id(I, lo, id_hi()); /* warm-up */
-		count_begin();
+		alloc_count_begin(0);
 		for (int i = 0; i < k; i++)
 			I->next_id(link_ids[i] - 1, &next);
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "next_id", k);
-		count_begin();
+		alloc_count_begin(0);
 		for (int i = 0; i < K; i++)
 			I->next_id(UINT32_MAX, &next); /* the end of the list: ENOENT */
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "next_id_end", K);
 
 		op_fd_info(I);
-		count_begin();
+		alloc_count_begin(0);
 		for (int i = 0; i < k; i++)
 			fds[i] = I->fd_by_id(link_ids[i]);
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "fd_by_id", k);
-		count_begin();
+		alloc_count_begin(0);
 		for (int i = 0; i < k; i++) {
 			len = sizeof(info);
 			I->info(fds[i], &info, &len);
 		}
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "info", k);
 		for (int i = 0; i < k; i++)
 			close(fds[i]);
 
 		op_create(I, 1);
-		count_begin();
+		alloc_count_begin(0);
 		for (int i = 0; i < K; i++)
 			fds[i] = I->create(prog_a, op_cgroup, BPF_CGROUP_INET_INGRESS, NULL);
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "create", K);
 		for (int i = 0; i < K; i++)
 			close(fds[i]);
 
 		op_update(I, 2);
-		count_begin();
+		alloc_count_begin(0);
 		for (int i = 0; i < K; i++)
 			I->update(upd_link, i % 2 ? prog_a : prog_b, NULL);
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "update", K);
 
 		op_open(I, 1);
-		count_begin();
+		alloc_count_begin(0);
 		for (int i = 0; i < K; i++)
 			objs[i] = I->open(pinned);
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "open", K);
-		count_begin();
+		alloc_count_begin(0);
 		for (int i = 0; i < K; i++)
 			I->destroy(objs[i]);
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "destroy", K);
 
 		op_pin(I, 1);
 		int jk = (int)(I - impls);
-		count_begin();
+		alloc_count_begin(0);
 		I->pin(pin_obj[jk], pin_path[jk]);
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "pin", 1);
-		count_begin();
+		alloc_count_begin(0);
 		I->unpin(pin_obj[jk]);
-		count_end();
+		alloc_count_end();
 		alloc_record(I, "unpin", 1);
 	}
 	fflush(stdout);
@@ -993,10 +909,10 @@ NOINLINE int bench_load_once(struct impl *I)
 	I->next_id = dlsym(I->h, "bpf_link_get_next_id");
 	if (!I->next_id)
 		return -1;
-	count_begin();
+	alloc_count_begin(0);
 	r = I->next_id(0, &next);
-	count_end();
-	first_call_allocs = n_alloc + n_free;
+	alloc_count_end();
+	first_call_allocs = alloc_n + free_n;
 	return r == 0 || r == -ENOENT ? 0 : -1;
 }
 
@@ -1017,15 +933,15 @@ static void load_one(const char *name)
 	I->info = sym(I, "bpf_link_get_info_by_fd");
 	I->create = sym(I, "bpf_link_create");
 	I->update = sym(I, "bpf_link_update");
-	count_begin();
+	alloc_count_begin(0);
 	I->fd_by_id(0);
 	I->info(-1, &info, &len);
 	I->create(-1, -1, BPF_CGROUP_INET_INGRESS, NULL);
 	I->update(-1, -1, NULL);
 	I->next_id(UINT32_MAX, &next);
-	count_end();
+	alloc_count_end();
 	printf("load\t%s\t%llu\t%lu\t%lu\n", I->name, (unsigned long long)(t1 - t0),
-	       first_call_allocs, n_alloc + n_free);
+	       first_call_allocs, alloc_n + free_n);
 }
 
 /* ---- main ------------------------------------------------------------------ */

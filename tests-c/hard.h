@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Shared part of the hardening tests that put bpflink and the reference
- * libbpf v1.7.0 side by side (hard_badinput.c, hard_faults.c).
+ * libbpf v1.7.0 side by side (hard_badinput.c, hard_faults.c,
+ * hard_alloc.c).
  *
  * As in the differential suite (diff.h), both shared objects are
  * dlopen()ed with RTLD_LOCAL and every function is looked up in each, so
@@ -12,8 +13,8 @@
  * A call is made through HARD_CALL(), which clears the message log of the
  * library, sets errno to a sentinel, makes the call, and records the
  * result, errno, every message the library's print callback received
- * (all levels, "<level>text") and the change in the process's fd count.
- * hard_same() compares two such answers; hard_show() prints one.
+ * (all levels, "<level>text"); the tests measure the change in the
+ * process's fd count around it. hard_answer_text() shows an answer.
  */
 #ifndef BPFLINK_HARD_H
 #define BPFLINK_HARD_H
