@@ -63,11 +63,15 @@ setup:
 $(RUST_A): FORCE
 	$(CARGO) build --release --quiet
 
-$(SO): $(RUST_A) bpflink.map
-	@mkdir -p $(B)
-	$(CC) -shared -o $@ -Wl,--whole-archive $(RUST_A) -Wl,--no-whole-archive \
+# How libbpflink.so.1 is linked from a static archive (the first
+# prerequisite); the panic test links its own build the same way.
+LINK_SO = $(CC) -shared -o $@ -Wl,--whole-archive $< -Wl,--no-whole-archive \
 	    -Wl,--version-script=bpflink.map -Wl,-soname,$(SONAME) -Wl,--gc-sections \
 	    -Wl,--no-undefined -Wl,-z,relro,-z,now -static-libgcc -lpthread -ldl -lm -lc
+
+$(SO): $(RUST_A) bpflink.map
+	@mkdir -p $(B)
+	$(LINK_SO)
 	ln -sf $(SOFILE) $(B)/$(SONAME)
 	ln -sf $(SONAME) $(B)/libbpflink.so
 	cp $(RUST_A) $(B)/libbpflink.a
@@ -405,6 +409,32 @@ ASAN_BINS   := $(patsubst $(B)/tests-c/%,$(B)/tests-c/asan/%,$(TEST_BINS) $(HARD
 XTESTS      += $(HARD_BINS) $(HARD_ALLOC) tests-c/asan.sh
 
 test-c: $(HARD_BINS) $(HARD_ALLOC) $(ASAN_BINS)
+
+# The panic boundary in a library linked like the shipped one: the crate
+# built again with the test-only feature `test-panic` (its own cargo target
+# dir), linked with LINK_SO into build/panic/, and tests-c/panic_boundary.c
+# against it.
+PANIC_DIR    := $(B)/panic
+PANIC_A      := $(B)/panic-target/release/libbpflink.a
+PANIC_SO     := $(PANIC_DIR)/$(SONAME)
+PANIC_BIN    := $(B)/tests-c/panic_boundary
+XTESTS       += $(PANIC_BIN)
+
+test-c: $(PANIC_BIN)
+
+$(PANIC_A): FORCE
+	CARGO_TARGET_DIR=$(abspath $(B))/panic-target $(CARGO) build --release --quiet --lib \
+	    --features test-panic
+
+$(PANIC_SO): $(PANIC_A) bpflink.map
+	@mkdir -p $(dir $@)
+	$(LINK_SO)
+
+$(PANIC_BIN): tests-c/panic_boundary.c $(SUPPORT) tests-c/support.h tests-c/tap.h $(HEADERS) \
+		$(PANIC_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_T) -o $@ $< $(SUPPORT) -L$(PANIC_DIR) -l:$(SONAME) \
+	    -Wl,-rpath,$(abspath $(PANIC_DIR)) -ldl -lpthread
 
 # Both libraries dlopen()ed: built like diff_link, against the reference headers.
 $(HARD_DL) $(HARD_ALLOC): $(B)/tests-c/%: tests-c/%.c tests-c/hard.h tests-c/alloc_hook.h \

@@ -147,5 +147,13 @@ while read -r _ node; do
     fi
 done < <(grep '^node ' "$tmp/ours.all")
 
+# The test-only panic trigger (cargo feature test-panic, build/panic/) must
+# not be in the library that ships: it reads BPFLINK_TEST_PANIC.
+if grep -q BPFLINK_TEST_PANIC "$SO"; then
+    not_ok "$(basename "$SO") contains the test-only panic trigger (built with test-panic?)"
+else
+    ok "$(basename "$SO") has no test-only panic trigger"
+fi
+
 echo "1..$n"
 [ $failed = 0 ]
