@@ -98,7 +98,7 @@ TEST_BINS := $(patsubst tests-c/%.c,$(B)/tests-c/%,$(TEST_SRCS))
 # links it too); support_link.c: the one fixture that does.
 SUPPORT   := tests-c/support.c tests-c/support_link.c
 
-$(B)/tests-c/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(SO)
+$(B)/tests-c/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h tests-c/tap.h $(HEADERS) $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_T) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
 
@@ -223,7 +223,7 @@ install: lib
 
 clean:
 	$(CARGO) clean
-	rm -rf $(B)
+	rm -rf $(B) $(TSAN_TARGET)
 
 # --- the command-line tool (build/bpflink) -------------------------------------
 # Two Rust test suites run the built binary; `cargo test`, the first step of
@@ -392,11 +392,11 @@ test-python: setup lib
 #                   -fsanitize=address,undefined against libbpflink.so.1, run
 #                   by tests-c/asan.sh with detect_leaks=1 (suppressions:
 #                   tests-c/lsan.supp, none)
-#   tests-c/valgrind.sh  memcheck over test_object, interop and the hard_*
-#                   binaries (HARD_CYCLES 1 000, HARD_ITERS 100 under valgrind);
+#   tests-c/valgrind.sh  memcheck over test_object, interop and the hard_* (but
+#                   hard_alloc) binaries (HARD_CYCLES 1 000, HARD_ITERS 100);
 #                   VALGRIND_ALL=1 adds every test_* binary
 #   make test-hard  the bounded hardening runs alone
-#   make stress     the long runs (tens of minutes): 100 000 cycles, 8 x 50 000
+#   make stress     the long runs (about 18 minutes): 100 000 cycles, 8 x 50 000
 #                   and 32 x 5 000 threads, ASan over everything at large
 #                   sizes, valgrind over every C test binary it can run, and
 #                   ThreadSanitizer with the library instrumented (nightly)
@@ -444,7 +444,7 @@ $(HARD_DL) $(HARD_ALLOC): $(B)/tests-c/%: tests-c/%.c tests-c/hard.h tests-c/all
 	    -DREF_SO='"$(abspath $(REF_SO))"' -o $@ $< tests-c/support.c -ldl
 
 # Linked with -lbpflink: built like the test_* binaries.
-$(HARD_LINKED): $(B)/tests-c/%: tests-c/%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(SO)
+$(HARD_LINKED): $(B)/tests-c/%: tests-c/%.c $(SUPPORT) tests-c/support.h tests-c/tap.h $(HEADERS) $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_T) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
 
@@ -452,12 +452,12 @@ $(HARD_LINKED): $(B)/tests-c/%: tests-c/%.c $(SUPPORT) tests-c/support.h $(HEADE
 $(B)/tests-c/asan/test_object: CFLAGS_T += $(OBJ_DEFS)
 $(B)/tests-c/asan/test_object: $(OBJ_BPF)
 
-$(B)/tests-c/asan/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(SO)
+$(B)/tests-c/asan/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h tests-c/tap.h $(HEADERS) $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_T) $(ASAN_CFLAGS) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
 
 $(patsubst $(B)/tests-c/%,$(B)/tests-c/asan/%,$(HARD_LINKED)): $(B)/tests-c/asan/%: \
-		tests-c/%.c $(SUPPORT) tests-c/support.h $(HEADERS) $(SO)
+		tests-c/%.c $(SUPPORT) tests-c/support.h tests-c/tap.h $(HEADERS) $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_T) $(ASAN_CFLAGS) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
 
@@ -487,7 +487,7 @@ $(TSAN_DIR)/libbpflink.so.1: FORCE
 	    -Wl,--no-whole-archive -Wl,--version-script=bpflink.map -Wl,-soname,$(SONAME) \
 	    -Wl,--gc-sections -lpthread -ldl -lm -lc
 
-$(TSAN_DIR)/hard_threads: tests-c/hard_threads.c tests-c/tsan_shim.c $(SUPPORT) tests-c/support.h \
+$(TSAN_DIR)/hard_threads: tests-c/hard_threads.c tests-c/tsan_shim.c $(SUPPORT) tests-c/support.h tests-c/tap.h \
 		$(HEADERS) $(TSAN_DIR)/libbpflink.so.1
 	$(CC) -O1 -g -Wall -Wextra -Werror -fsanitize=thread -rdynamic -Iinclude -I$(UAPI) -Itests-c \
 	    -o $@ $< tests-c/tsan_shim.c $(SUPPORT) -L$(TSAN_DIR) -l:libbpflink.so.1 \
@@ -592,7 +592,7 @@ fuzz-clean:
 #                             bench/py_bench.py (the Python layer, in .deps/venv),
 #                             then writes the tables into BENCHMARKS.md and the
 #                             plot bench/enumeration.png (gnuplot, from setup.sh)
-#   make bench       the full run (several minutes; 10 000 links on child
+#   make bench       the full run (about 20 seconds; 10 000 links on child
 #                    cgroups, all removed at the end or on failure)
 #   bench/smoke.sh   part of test-c (XTESTS): the same pieces, tiny and untimed,
 #                    as TAP; fails if bpflink's low-level calls touch the heap.

@@ -585,6 +585,13 @@ def main_smoke() -> int:
                    for fn in FUNCS)
         check(good, "callgrind: instructions per call of every function, all three implementations")
         check(all(v > 0 for v in data["load_count"].values()), "callgrind: load instructions")
+        # The positive control: the hook must see each library's allocations
+        # (bpf_link__open allocates the object and its path), or the
+        # zeros below would prove nothing.
+        seen = {impl: data["alloc"]["open"][impl][1] for impl in ("ours", "ref")}
+        check(all(v > 0 for v in seen.values()),
+              f"the malloc hook sees the libraries' allocations (bpf_link__open: bpflink "
+              f"{seen['ours']}, libbpf {seen['ref']})")
         for fn in LOW_LEVEL:
             calls, allocs, frees = data["alloc"][fn]["ours"]
             check(calls > 0 and allocs == 0 and frees == 0,

@@ -88,6 +88,8 @@ if [ -x "$selftest" ]; then
     check "$([ "$found" -gt 0 ] && [ "$frame" -gt 0 ] && echo 1 || echo 0)" \
         "LeakSanitizer is live: a link object leaked on purpose is reported from bpflink_link_from_fd"
     rm -rf "$logs"
+else
+    check 0 "LeakSanitizer is live: $selftest is built (make test-c builds it)"
 fi
 echo "# summary: asan: $# binaries, $total_reports sanitizer reports"
 echo "1..$n"

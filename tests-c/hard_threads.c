@@ -74,7 +74,7 @@
  * before in every arena (prewarm_arenas() below), and glibc reuses those
  * chunks; 4 KiB leave room for a lazily made buffer. A leak of one byte
  * per iteration (a 32-byte chunk) exceeds it after 128 iterations: 8 x 1 000
- * (make test) give 256 KiB, 8 x 50 000 (make stress) 12.8 MB. */
+ * (make test) give 250 KiB, 8 x 50 000 (make stress) 12.8 MB. */
 #define HEAP_TOLERANCE 4096L
 /* Anonymous RSS, the coarse figure (the heap one above is exact): the
  * touched part of each arena, and of each cached thread stack, depends on
