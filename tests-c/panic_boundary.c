@@ -163,6 +163,9 @@ int main(void)
 	long heap0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* The unarmed answers come from the kernel, which refuses bpf(2) to
+	 * unprivileged users here. */
+	sup_require_root();
 	libbpf_set_print(capture);
 
 	/* Unarmed, the library answers normally. */
