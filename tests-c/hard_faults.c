@@ -523,6 +523,25 @@ out:
 
 /* ---- cgroup removed ------------------------------------------------------------------- */
 
+/*
+ * The steps both "the kernel detached the link" scenarios end with, on the
+ * link fd *fd and the object *obj wrapping another fd of the same link:
+ * update says ENOLINK, detach (low level and object) still succeeds,
+ * destroy and close end the link. *obj and *fd are released.
+ */
+static void after_kernel_detach(struct api *a, struct run *R, int *fd, struct bpf_link **obj,
+				__u32 id, int new_prog)
+{
+	STEP(R, a, -ENOLINK, ENOLINK, "", a->link_update(*fd, new_prog, NULL),
+	     "bpf_link_update: detached");
+	STEP(R, a, 0, 0, "", a->link_detach(*fd), "bpf_link_detach");
+	STEP(R, a, 0, 0, "", a->detach(*obj), "bpf_link__detach");
+	STEP(R, a, 0, 0, "", a->destroy(*obj), "bpf_link__destroy");
+	*obj = NULL;
+	SUP_CLOSE(*fd);
+	OBS(R, 1, link_gone(id), "the link is gone");
+}
+
 static void scen_cgroup(struct api *a, struct run *R)
 {
 	struct sup_cgroup victim;
@@ -560,14 +579,7 @@ static void scen_cgroup(struct api *a, struct run *R)
 	STEP(R, a, 0, 0, "", info_of(a, fd, &info), "bpf_link_get_info_by_fd after the rmdir");
 	OBS(R, 0, info.cgroup.cgroup_id, "cgroup_id is 0: the kernel detached the link");
 	OBS(R, 1, info.id == id, "the link keeps its id");
-	STEP(R, a, -ENOLINK, ENOLINK, "", a->link_update(fd, prog2, NULL),
-	     "bpf_link_update: detached");
-	STEP(R, a, 0, 0, "", a->link_detach(fd), "bpf_link_detach");
-	STEP(R, a, 0, 0, "", a->detach(obj), "bpf_link__detach");
-	STEP(R, a, 0, 0, "", a->destroy(obj), "bpf_link__destroy");
-	obj = NULL;
-	SUP_CLOSE(fd);
-	OBS(R, 1, link_gone(id), "the link is gone");
+	after_kernel_detach(a, R, &fd, &obj, id, prog2);
 	if (obj)
 		a->destroy(obj);
 	SUP_CLOSE(fd);
@@ -685,14 +697,7 @@ static void scen_netns(struct api *a, struct run *R)
 	OBS(R, 0, info.xdp.ifindex, "ifindex is 0: the device went with the netns");
 	OBS(R, BPF_LINK_TYPE_XDP, info.type, "still an XDP link");
 	OBS(R, 1, info.id == id, "with its id");
-	STEP(R, a, -ENOLINK, ENOLINK, "", a->link_update(fd, xdp_prog2, NULL),
-	     "bpf_link_update: detached");
-	STEP(R, a, 0, 0, "", a->link_detach(fd), "bpf_link_detach");
-	STEP(R, a, 0, 0, "", a->detach(obj), "bpf_link__detach");
-	STEP(R, a, 0, 0, "", a->destroy(obj), "bpf_link__destroy");
-	obj = NULL;
-	SUP_CLOSE(fd);
-	OBS(R, 1, link_gone(id), "the link is gone");
+	after_kernel_detach(a, R, &fd, &obj, id, xdp_prog2);
 	(void)ifindex;
 	R->fd_delta = sup_fd_count() - before;
 }

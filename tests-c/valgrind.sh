@@ -73,14 +73,7 @@ for bin in "$@"; do
         --trace-children=yes --trace-children-skip="/bin/*,/usr/*,/sbin/*" \
         --log-file="$logs/vg.%p" "$bin" >"$logs/out" 2>&1
     rc=$?
-
-    cases=$(grep -c '^ok ' "$logs/out")
-    bad=$(grep -c '^not ok ' "$logs/out")
-    plan=$(grep -c '^1\.\.[1-9]' "$logs/out")
-    check "$([ $rc = 0 ] && echo 1 || echo 0)" "$name under valgrind: exit status $rc"
-    check "$([ "$bad" = 0 ] && [ "$cases" -gt 0 ] && [ "$plan" = 1 ] && echo 1 || echo 0)" \
-        "$name under valgrind: its $cases TAP cases passed ($bad failed)"
-    [ "$bad" = 0 ] || grep '^not ok ' "$logs/out" | sed 's/^/#   /'
+    check_run "$name under valgrind" $rc "$logs/out"
 
     # One log per process; those that exec'ed away have no summary.
     procs=0 errors=0 definite=0 indirect=0 eb=0 other_warn=0
