@@ -459,20 +459,23 @@ extern "C" fn retry_as_raw_tp(
 }
 
 #[cfg(test)]
-// Fields are set after Default on purpose: a struct literal with
-// `..Default::default()` would not keep the zeroed padding libbpf checks.
-#[allow(clippy::field_reassign_with_default)]
 mod tests {
     //! libbpf's per-attach-type reading of `bpf_link_create_opts`, and the
     //! attr it produces. No kernel involved.
 
     use super::*;
-    use crate::opts::{bpf_link_create_opts_relative, bpf_link_create_opts_uprobe_multi};
+    use crate::opts::Zeroed;
     use crate::sys::consts::flags::{BPF_F_AFTER, BPF_F_ID};
 
-    fn parse(o: &C, attach_type: u32) -> Result<CreateOpts, Errno> {
-        // SAFETY: `o` is a full-size struct with `sz` set by Default.
-        unsafe { CreateOpts::from_libbpf(o, attach_type) }
+    /// Options as `LIBBPF_OPTS` makes them: every byte zero, `sz` set.
+    /// (Padding is read as bytes, so never a moved Rust value.)
+    fn zeroed() -> Zeroed<C> {
+        Zeroed::new()
+    }
+
+    fn parse(o: &Zeroed<C>, attach_type: u32) -> Result<CreateOpts, Errno> {
+        // SAFETY: a full-size struct, every byte initialised.
+        unsafe { CreateOpts::from_libbpf(o.as_ptr(), attach_type) }
     }
 
     /// The attr's bytes, as the kernel would read them.
@@ -482,11 +485,9 @@ mod tests {
         unsafe { core::mem::transmute_copy(a) }
     }
 
-    fn with_byte(off: usize, b: u8) -> C {
-        let mut o = C::default();
-        // SAFETY: `off` < 80 in every caller; writing one byte of a plain
-        // struct of integers and pointers.
-        unsafe { (&mut o as *mut C as *mut u8).add(off).write(b) };
+    fn with_byte(off: usize, b: u8) -> Zeroed<C> {
+        let mut o = zeroed();
+        o.set_byte(off, b);
         o
     }
 
@@ -496,7 +497,7 @@ mod tests {
         let o = unsafe { CreateOpts::from_libbpf(core::ptr::null(), BPF_XDP) }.unwrap();
         assert_eq!(o, CreateOpts::default());
         assert_eq!(
-            parse(&C::default(), BPF_XDP).unwrap(),
+            parse(&zeroed(), BPF_XDP).unwrap(),
             CreateOpts::default()
         );
     }
@@ -519,7 +520,7 @@ mod tests {
 
     #[test]
     fn target_btf_id_short_cuts_the_switch() {
-        let mut o = C::default();
+        let mut o = zeroed();
         o.target_btf_id = 77;
         let p = parse(&o, BPF_TCX_INGRESS).unwrap();
         assert_eq!(p.extra, Extra::TargetBtfId(77));
@@ -529,7 +530,7 @@ mod tests {
         );
         o.iter_info_len = 4;
         assert_eq!(parse(&o, BPF_TCX_INGRESS), Err(EINVAL));
-        let mut o = C::default();
+        let mut o = zeroed();
         o.target_btf_id = 77;
         o.u.tcx.relative_fd = 1;
         assert_eq!(parse(&o, BPF_TCX_INGRESS), Err(EINVAL));
@@ -538,7 +539,7 @@ mod tests {
     #[test]
     fn iter_reads_info_without_a_zero_check() {
         let mut info = crate::opts::bpf_iter_link_info { raw: [0; 2] };
-        let mut o = C::default();
+        let mut o = zeroed();
         o.iter_info = &mut info;
         o.iter_info_len = 16;
         let p = parse(&o, BPF_TRACE_ITER).unwrap();
@@ -599,13 +600,10 @@ mod tests {
     #[test]
     fn relative_fd_and_id_are_exclusive_and_id_adds_bpf_f_id() {
         for t in [BPF_TCX_INGRESS, BPF_NETKIT_PRIMARY, BPF_CGROUP_INET_INGRESS] {
-            let mut o = C::default();
+            let mut o = zeroed();
             o.flags = BPF_F_AFTER;
-            o.u.cgroup = bpf_link_create_opts_relative {
-                relative_fd: 0,
-                relative_id: 42,
-                expected_revision: 9,
-            };
+            o.u.cgroup.relative_id = 42;
+            o.u.cgroup.expected_revision = 9;
             let p = parse(&o, t).unwrap();
             let a = p.attr(5, 6, t);
             assert_eq!(a.flags, BPF_F_AFTER | BPF_F_ID);
@@ -623,16 +621,17 @@ mod tests {
 
     #[test]
     fn uprobe_multi_fields_land_in_uapi_order() {
-        let mut o = C::default();
-        o.u.uprobe_multi = bpf_link_create_opts_uprobe_multi {
-            flags: 1,
-            cnt: 2,
-            path: 0x1000 as *const _,
-            offsets: 0x2000 as *const _,
-            ref_ctr_offsets: 0x3000 as *const _,
-            cookies: 0x4000 as *const _,
-            pid: 99,
-        };
+        // Field by field: assigning a whole struct value would copy its
+        // padding (bytes 76..80 of the options) as uninitialised bytes,
+        // which the reader then checks, as libbpf does, byte by byte.
+        let mut o = zeroed();
+        o.u.uprobe_multi.flags = 1;
+        o.u.uprobe_multi.cnt = 2;
+        o.u.uprobe_multi.path = 0x1000 as *const _;
+        o.u.uprobe_multi.offsets = 0x2000 as *const _;
+        o.u.uprobe_multi.ref_ctr_offsets = 0x3000 as *const _;
+        o.u.uprobe_multi.cookies = 0x4000 as *const _;
+        o.u.uprobe_multi.pid = 99;
         let a = attr_bytes(&parse(&o, BPF_TRACE_UPROBE_MULTI).unwrap().attr(1, 0, 48));
         assert_eq!(&a[16..24], &0x1000u64.to_ne_bytes());
         assert_eq!(&a[24..32], &0x2000u64.to_ne_bytes());
@@ -645,7 +644,7 @@ mod tests {
 
     #[test]
     fn tracing_cookie_sits_after_the_overlaid_btf_id() {
-        let mut o = C::default();
+        let mut o = zeroed();
         o.u.tracing.cookie = 0x55;
         let p = parse(&o, BPF_TRACE_FENTRY).unwrap();
         let a = attr_bytes(&p.attr(1, 0, BPF_TRACE_FENTRY));
@@ -653,7 +652,7 @@ mod tests {
         assert_eq!(&a[24..32], &0x55u64.to_ne_bytes());
         assert!(!p.raw_tp_fallback);
         assert!(
-            parse(&C::default(), BPF_TRACE_FENTRY)
+            parse(&zeroed(), BPF_TRACE_FENTRY)
                 .unwrap()
                 .raw_tp_fallback
         );
@@ -661,7 +660,7 @@ mod tests {
 
     #[test]
     fn netfilter_and_perf_event_fields() {
-        let mut o = C::default();
+        let mut o = zeroed();
         o.u.netfilter.pf = 2;
         o.u.netfilter.hooknum = 1;
         o.u.netfilter.priority = -128;
@@ -676,7 +675,7 @@ mod tests {
                 flags: 1
             }
         );
-        let mut o = C::default();
+        let mut o = zeroed();
         o.u.perf_event.bpf_cookie = u64::MAX;
         let p = parse(&o, BPF_PERF_EVENT).unwrap();
         assert_eq!(

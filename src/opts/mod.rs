@@ -74,6 +74,87 @@ pub struct Opts<T: OptsType> {
     sz: usize,
 }
 
+/// A libbpf options struct in zero-filled heap storage with `sz` set: what
+/// `LIBBPF_OPTS` gives a C caller. Every byte, padding included, is zero
+/// until a field is set through it, so a reader that checks bytes (libbpf's
+/// `OPTS_VALID` and `OPTS_ZEROED` do) reads initialised memory.
+///
+/// A plain Rust value of the struct would not do: moving or copying a value
+/// leaves its padding bytes undefined, and reading them as bytes is
+/// undefined behaviour. Set fields one at a time (`o.u.tcx.relative_fd = 3`);
+/// assigning a whole struct (`*o = ...`, `o.u.uprobe_multi = ...`) would
+/// bring such padding in.
+///
+/// ```
+/// use bpflink::opts::{Zeroed, bpf_link_create_opts};
+/// let mut o = Zeroed::<bpf_link_create_opts>::new();
+/// o.flags = 1;
+/// assert_eq!(o.sz, 80);
+/// // SAFETY: a full-size struct, every byte initialised.
+/// let r = unsafe { bpflink::link::CreateOpts::from_libbpf(o.as_ptr(), 46) };
+/// assert!(r.is_ok());
+/// ```
+pub struct Zeroed<T: OptsType>(Box<MaybeUninit<T>>);
+
+impl<T: OptsType> Zeroed<T> {
+    /// All bytes zero, then `sz = size_of::<T>()`.
+    pub fn new() -> Self {
+        // (Box::new_zeroed needs Rust 1.92; a zeroed value moved into a
+        // box would not be known to keep its padding zero.)
+        let layout = std::alloc::Layout::new::<T>();
+        // SAFETY: `T` is not zero-sized (it holds `sz`).
+        let p = unsafe { std::alloc::alloc_zeroed(layout) } as *mut MaybeUninit<T>;
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        // SAFETY: allocated above by the global allocator with `T`'s
+        // layout, which is MaybeUninit<T>'s; owned by the box from here.
+        let mut b = unsafe { Box::from_raw(p) };
+        // SAFETY: OptsType: `sz: usize` is the first field; the storage is
+        // a whole, aligned `T`.
+        unsafe { b.as_mut_ptr().cast::<usize>().write(size_of::<T>()) };
+        Self(b)
+    }
+
+    /// The struct, for functions that take libbpf's pointer.
+    pub fn as_ptr(&self) -> *const T {
+        self.0.as_ptr()
+    }
+
+    /// Writes one byte at `offset` (padding too), as a C caller could.
+    ///
+    /// # Panics
+    /// When `offset >= size_of::<T>()`.
+    pub fn set_byte(&mut self, offset: usize, value: u8) {
+        assert!(offset < size_of::<T>(), "offset {offset} outside the struct");
+        // SAFETY: inside the allocation, checked above.
+        unsafe { self.0.as_mut_ptr().cast::<u8>().add(offset).write(value) };
+    }
+}
+
+impl<T: OptsType> Default for Zeroed<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T: OptsType> core::ops::Deref for Zeroed<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: every byte is initialised (zeroed, then written through
+        // fields or `set_byte`), and OptsType makes every bit pattern a
+        // valid `T`.
+        unsafe { self.0.assume_init_ref() }
+    }
+}
+
+impl<T: OptsType> core::ops::DerefMut for Zeroed<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`.
+        unsafe { self.0.assume_init_mut() }
+    }
+}
+
 /// libbpf's `libbpf_is_mem_zeroed(p, len)`: true when `len <= 0`.
 ///
 /// # Safety
@@ -128,8 +209,10 @@ impl<T: OptsType> Opts<T> {
         }
         let extra = (sz as isize).wrapping_sub(T::KNOWN_END as isize);
         // SAFETY: when `extra > 0` the caller's struct is `sz` bytes long,
-        // so `[KNOWN_END, sz)` is inside it.
-        if !unsafe { mem_zeroed(base.add(T::KNOWN_END), extra) } {
+        // so `[KNOWN_END, sz)` is inside it. Otherwise the struct may end
+        // before KNOWN_END and no pointer into it is formed (`add` past the
+        // end of an object is undefined behaviour even unread).
+        if extra > 0 && !unsafe { mem_zeroed(base.add(T::KNOWN_END), extra) } {
             crate::pr_warn!("%s has non-zero extra bytes\n", T::NAME.as_ptr());
             return Err(Errno(libc::EINVAL));
         }

@@ -201,30 +201,13 @@ pub struct bpf_get_fd_by_id_opts {
     pub token_fd: __u32,
 }
 
-impl Default for bpf_link_create_opts {
-    /// All bytes zero (padding included, as `LIBBPF_OPTS` does) and `sz`
-    /// set to this struct's size.
-    fn default() -> Self {
-        // SAFETY: integers and raw pointers only: all-zero is a valid value,
-        // and zeroed() also clears the padding libbpf checks.
-        let mut o: Self = unsafe { core::mem::zeroed() };
-        o.sz = size_of::<Self>();
-        o
-    }
-}
-
-impl Default for bpf_link_update_opts {
-    /// All bytes zero (tail padding included) and `sz` set.
-    fn default() -> Self {
-        // SAFETY: integers only: all-zero is valid and clears the padding.
-        let mut o: Self = unsafe { core::mem::zeroed() };
-        o.sz = size_of::<Self>();
-        o
-    }
-}
+// bpf_link_create_opts and bpf_link_update_opts have no `Default`: they
+// have padding, which libbpf's rule reads as bytes, and padding does not
+// survive a move of a Rust value. Build them with `opts::Zeroed`.
 
 impl Default for bpf_get_fd_by_id_opts {
-    /// All bytes zero and `sz` set.
+    /// All fields zero and `sz` set (this struct has no padding on any
+    /// platform, so a moved value is still all bytes zero).
     fn default() -> Self {
         Self {
             sz: size_of::<Self>(),
