@@ -8,7 +8,8 @@
 //!   `Result<OwnedFd, Errno>`.
 //! * From Python, through the package in `python/`.
 //!
-//! Layers, each using only the ones before it: [`log`] and [`sys`] (the
+//! Layers, each using only the ones before it: [`log`], [`panic_point`]
+//! (test-only panics) and [`sys`] (the
 //! only code that calls `bpf(2)`), [`opts`] (libbpf's options structs and
 //! their compatibility rule), [`link`] (the safe API), [`object`] (libbpf's
 //! `struct bpf_link`), [`capi`] (the `extern "C"` functions).
@@ -18,6 +19,7 @@ pub mod link;
 pub mod log;
 pub mod object;
 pub mod opts;
+pub mod panic_point;
 pub mod sys;
 
 #[cfg(test)]

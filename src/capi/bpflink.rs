@@ -1,9 +1,6 @@
 //! `<bpflink.h>`: bpflink's own additions, outside libbpf's namespaces.
 
 use core::ffi::c_int;
-use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
-
-use errno::Errno;
 
 use crate::ffi_ptr;
 use crate::object::{self, bpf_link};
@@ -36,15 +33,45 @@ use crate::object::{self, bpf_link};
 #[unsafe(no_mangle)]
 pub extern "C" fn bpflink_link_from_fd(fd: c_int) -> *mut bpf_link {
     ffi_ptr!(c"bpflink_link_from_fd"(fd), {
-        if fd < 0 {
-            return Err(Errno(libc::EBADF));
-        }
-        // SAFETY: the caller hands over ownership of `fd` for the duration
-        // of this call; on failure it is given back unclosed below.
-        let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-        object::from_fd(owned).map_err(|(e, back)| {
-            let _ = back.into_raw_fd();
-            e
-        })
+        // SAFETY: the function's contract: the caller gives `fd` away,
+        // and gets it back untouched on failure.
+        unsafe { object::from_fd(fd) }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::panic_point::arm;
+    use crate::testutil::capture_warnings;
+
+    /// Whether `fd` is open.
+    fn is_open(fd: c_int) -> bool {
+        // SAFETY: F_GETFD only asks about the fd.
+        unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
+    }
+
+    /// The fd stays the caller's whenever no object is returned: a panic
+    /// in the middle of the body (after the fd has been looked at) must
+    /// not close it on the way out.
+    #[test]
+    fn a_panic_inside_leaves_the_callers_fd_open() {
+        // SAFETY: a NUL-terminated path; the fd is closed below.
+        let fd = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+        assert!(fd >= 0);
+        let (r, msgs) = capture_warnings(|| {
+            arm(c"bpflink_link_from_fd:inside");
+            let p = bpflink_link_from_fd(fd);
+            (p.is_null(), errno::errno().0)
+        });
+        assert_eq!(r, (true, libc::ENOTRECOVERABLE));
+        assert_eq!(msgs, ["libbpf: bpflink: internal error in bpflink_link_from_fd\n"]);
+        assert!(is_open(fd), "the caller's fd was closed");
+        // Not a link: refused, and still the caller's.
+        assert!(bpflink_link_from_fd(fd).is_null());
+        assert_eq!(errno::errno().0, libc::EINVAL);
+        assert!(is_open(fd));
+        // SAFETY: ours, closed once.
+        unsafe { libc::close(fd) };
+    }
 }

@@ -91,54 +91,11 @@ pub fn ptr_result<T>(r: Result<core::ptr::NonNull<T>, Errno>) -> *mut T {
     }
 }
 
-/// Test-only: makes the named entry point panic inside its boundary, so
-/// tests can show what a caller sees. Compiled into unit-test builds
-/// (armed per thread with `arm`, see `tests` below) and into builds with
-/// the `test-panic` feature, which only the Makefile's panic test uses
-/// (`build/panic/`; armed with `BPFLINK_TEST_PANIC=<function name>`:
-/// every call of that function panics). Never in a shipped build.
-#[cfg(any(test, feature = "test-panic"))]
-pub mod panic_trigger {
-    #[cfg(test)]
-    use std::cell::Cell;
-
-    #[cfg(test)]
-    thread_local! {
-        static ARMED: Cell<Option<&'static core::ffi::CStr>> = const { Cell::new(None) };
-    }
-
-    /// Arms the trigger for `name` on this thread, for one call.
-    #[cfg(test)]
-    pub fn arm(name: &'static core::ffi::CStr) {
-        ARMED.with(|a| a.set(Some(name)));
-    }
-
-    /// Panics if armed for `name` (the thread's trigger, disarmed on
-    /// firing; or `BPFLINK_TEST_PANIC` in a `test-panic` build).
-    pub fn fire(name: &core::ffi::CStr) {
-        #[cfg(test)]
-        if ARMED.with(|a| a.get()) == Some(name) {
-            ARMED.with(|a| a.set(None));
-            panic!("test-only panic in {name:?}");
-        }
-        #[cfg(feature = "test-panic")]
-        {
-            // SAFETY: a NUL-terminated name; getenv's answer is NULL or a
-            // C string (test builds only).
-            let v = unsafe { libc::getenv(c"BPFLINK_TEST_PANIC".as_ptr()) };
-            // SAFETY: as above.
-            if !v.is_null() && unsafe { core::ffi::CStr::from_ptr(v) } == name {
-                panic!("test-only panic in {name:?}");
-            }
-        }
-    }
-}
-
-/// Runs the test-only panic trigger; nothing in shipped builds.
+/// Runs the test-only panic trigger at the top of an entry point's body
+/// ([`crate::panic_point`]); nothing in shipped builds.
 #[inline(always)]
-pub fn maybe_panic(_name: &core::ffi::CStr) {
-    #[cfg(any(test, feature = "test-panic"))]
-    panic_trigger::fire(_name);
+pub fn maybe_panic(name: &core::ffi::CStr) {
+    crate::panic_point::here(name);
 }
 
 /// Reports a caught panic and returns the errno to use.
@@ -291,7 +248,7 @@ macro_rules! ffi_val {
 mod tests {
     //! The panic policy, driven through the test-only trigger.
 
-    use super::panic_trigger::arm;
+    use crate::panic_point::arm;
     use super::*;
     use crate::testutil::capture_warnings;
 
@@ -308,7 +265,9 @@ mod tests {
             msgs,
             ["libbpf: bpflink: internal error in bpf_link_detach\n"]
         );
-        // The trigger fires once; the next call reaches the kernel again.
+        // The trigger fires once; the next call reaches the kernel again
+        // (not under Miri, which has no bpf(2)).
+        #[cfg(not(miri))]
         assert_ne!(bpf::bpf_link_detach(-1), -libc::ENOTRECOVERABLE);
     }
 

@@ -18,7 +18,7 @@ mod program;
 
 use core::ffi::{CStr, c_char, c_int};
 use core::ptr::NonNull;
-use std::os::fd::{AsRawFd, IntoRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
 
 use errno::Errno;
 
@@ -79,16 +79,34 @@ pub fn is_err_or_null<T>(p: *const T) -> bool {
     (p as usize).wrapping_sub(1) >= (-4096isize) as usize
 }
 
-/// The object behind a C pointer, or `EINVAL` for NULL / `ERR_PTR`.
+/// The object behind a C pointer, shared, or `EINVAL` for NULL /
+/// `ERR_PTR`: for the functions that only read it, which other threads
+/// may call on the same object at the same time.
 ///
 /// # Safety
 /// A pointer that is neither NULL nor an `ERR_PTR` must point to a live
-/// link object in libbpf's layout, not used concurrently for writing.
-unsafe fn object<'a>(p: *mut bpf_link) -> Result<&'a mut LinkObject, Errno> {
+/// link object in libbpf's layout, not written while the reference lives.
+unsafe fn object<'a>(p: *const bpf_link) -> Result<&'a LinkObject, Errno> {
     if is_err_or_null(p) {
         return Err(EINVAL);
     }
     // SAFETY: non-null, not an error pointer; the caller vouches for it.
+    Ok(unsafe { &*(p as *const LinkObject) })
+}
+
+/// [`object`] for the functions that change the object (pin, unpin,
+/// disconnect), which the header documents as not thread-safe on the same
+/// object: the caller guarantees no other reference is in use.
+///
+/// # Safety
+/// As [`object`], and no other reference to the object in use while the
+/// returned one lives.
+unsafe fn object_mut<'a>(p: *mut bpf_link) -> Result<&'a mut LinkObject, Errno> {
+    if is_err_or_null(p) {
+        return Err(EINVAL);
+    }
+    // SAFETY: non-null, not an error pointer; the caller vouches for it
+    // and for its exclusive use.
     Ok(unsafe { &mut *(p as *mut LinkObject) })
 }
 
@@ -104,21 +122,20 @@ unsafe extern "C" fn detach_fd(link: *mut LinkObject) -> c_int {
     }
 }
 
-/// A plain link object owning `fd`, allocated with `calloc` (libbpf may
-/// free it). On allocation failure the fd is handed back.
-fn new_object(fd: OwnedFd) -> Result<NonNull<LinkObject>, (Errno, OwnedFd)> {
+/// A plain link object that will own `fd`, allocated with `calloc` (libbpf
+/// may free it). On failure nothing has been taken: the fd is still the
+/// caller's, and it is stored into the object only as the last step.
+fn new_object(fd: BorrowedFd<'_>) -> Result<NonNull<LinkObject>, Errno> {
     // SAFETY: calloc of one object; checked for NULL below.
     let p = unsafe { libc::calloc(1, core::mem::size_of::<LinkObject>()) } as *mut LinkObject;
-    let Some(p) = NonNull::new(p) else {
-        return Err((Errno(libc::ENOMEM), fd));
-    };
+    let p = NonNull::new(p).ok_or(Errno(libc::ENOMEM))?;
     // SAFETY: fresh, zeroed, properly sized and aligned allocation.
     unsafe {
         p.as_ptr().write(LinkObject {
             detach: Some(detach_fd),
             dealloc: None,
             pin_path: core::ptr::null_mut(),
-            fd: fd.into_raw_fd(),
+            fd: fd.as_raw_fd(),
             disconnected: false,
         })
     };
@@ -135,7 +152,9 @@ pub unsafe fn open(path: *const c_char) -> Result<NonNull<bpf_link>, Errno> {
     let fd = link::open_pinned_at(path).inspect_err(|e| {
         pr_warn!("failed to open link at %s: %d\n", path, -e.0);
     })?;
-    let obj = new_object(fd).map_err(|(e, _fd)| e)?;
+    let obj = new_object(fd.as_fd())?;
+    // The object owns the fd from here (its detach callback closes it).
+    let _ = fd.into_raw_fd();
     // SAFETY: `path` is a valid string here (the kernel just read it).
     let copy = unsafe { libc::strdup(path) };
     if copy.is_null() {
@@ -149,13 +168,24 @@ pub unsafe fn open(path: *const c_char) -> Result<NonNull<bpf_link>, Errno> {
 }
 
 /// `bpflink_link_from_fd`: a link object that takes ownership of `fd`,
-/// which must be a BPF link. On failure the caller keeps the fd.
-pub fn from_fd(fd: OwnedFd) -> Result<NonNull<bpf_link>, (Errno, OwnedFd)> {
-    match link::is_link(fd.as_raw_fd()) {
-        Ok(true) => new_object(fd).map(NonNull::cast),
-        Ok(false) => Err((EINVAL, fd)),
-        Err(e) => Err((e, fd)),
+/// which must be a BPF link. Ownership passes only on success; on any
+/// failure (a panic included) the fd is left as it was, the caller's. A
+/// number that is not an open fd gives `EBADF`.
+///
+/// # Safety
+/// If `fd` is open, it is the caller's to give away: after success nobody
+/// else may close it.
+pub unsafe fn from_fd(fd: RawFd) -> Result<NonNull<bpf_link>, Errno> {
+    crate::panic_point::here(c"bpflink_link_from_fd:inside");
+    if fd < 0 {
+        return Err(Errno(libc::EBADF));
     }
+    if !link::is_link(fd)? {
+        return Err(EINVAL);
+    }
+    // SAFETY: `is_link` found an open link fd, which the caller lends for
+    // this call and gives away on success.
+    new_object(unsafe { BorrowedFd::borrow_raw(fd) }).map(NonNull::cast)
 }
 
 /// `bpf_link__fd`.
@@ -166,7 +196,7 @@ pub fn from_fd(fd: OwnedFd) -> Result<NonNull<bpf_link>, (Errno, OwnedFd)> {
 #[inline]
 pub unsafe fn fd(p: *const bpf_link) -> Result<c_int, Errno> {
     // SAFETY: forwarded contract; only read.
-    Ok(unsafe { object(p as *mut bpf_link)? }.fd)
+    Ok(unsafe { object(p)? }.fd)
 }
 
 /// `bpf_link__pin_path`: the pin path, or NULL.
@@ -176,7 +206,7 @@ pub unsafe fn fd(p: *const bpf_link) -> Result<c_int, Errno> {
 /// live link object in libbpf's layout, not written concurrently.
 pub unsafe fn pin_path(p: *const bpf_link) -> Result<*const c_char, Errno> {
     // SAFETY: forwarded contract; only read.
-    Ok(unsafe { object(p as *mut bpf_link)? }.pin_path)
+    Ok(unsafe { object(p)? }.pin_path)
 }
 
 /// `bpf_link__disconnect`.
@@ -186,7 +216,7 @@ pub unsafe fn pin_path(p: *const bpf_link) -> Result<*const c_char, Errno> {
 /// live link object in libbpf's layout, not written concurrently.
 pub unsafe fn disconnect(p: *mut bpf_link) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
-    unsafe { object(p)? }.disconnected = true;
+    unsafe { object_mut(p)? }.disconnected = true;
     Ok(())
 }
 
@@ -279,7 +309,7 @@ impl Drop for ParentDir {
 /// NUL-terminated string.
 pub unsafe fn pin(p: *mut bpf_link, path: *const c_char) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
-    let obj = unsafe { object(p)? };
+    let obj = unsafe { object_mut(p)? };
     if !obj.pin_path.is_null() {
         return Err(Errno(libc::EBUSY));
     }
@@ -315,7 +345,7 @@ pub unsafe fn pin(p: *mut bpf_link, path: *const c_char) -> Result<(), Errno> {
 #[inline]
 pub unsafe fn unpin(p: *mut bpf_link) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
-    let obj = unsafe { object(p)? };
+    let obj = unsafe { object_mut(p)? };
     if obj.pin_path.is_null() {
         return Err(EINVAL);
     }
@@ -395,7 +425,122 @@ pub(crate) unsafe fn destroy_ret(p: *mut bpf_link) -> c_int {
 
 #[cfg(test)]
 mod tests {
-    use super::is_err_or_null;
+    use super::*;
+
+    /// A plain object on the stack (no detach callback: nothing to close).
+    fn stack_object(fd: c_int) -> LinkObject {
+        LinkObject {
+            detach: None,
+            dealloc: None,
+            pin_path: core::ptr::null_mut(),
+            fd,
+            disconnected: false,
+        }
+    }
+
+    /// `bpf_link__fd` and `bpf_link__pin_path` are documented thread-safe:
+    /// another thread may be inside either while this one is. A reader
+    /// therefore must not hold a unique (`&mut`) reference: the second
+    /// reader's would invalidate the first's. Run under Miri (make
+    /// stress), which reports that as undefined behaviour.
+    #[test]
+    fn readers_may_overlap_on_one_object() {
+        let mut o = stack_object(7);
+        let p = &raw mut o as *mut bpf_link;
+        // SAFETY: a live object in libbpf's layout, only read here.
+        let first = unsafe { object(p) }.unwrap();
+        // Another reader of the same object while `first` is in use.
+        // SAFETY: as above.
+        assert_eq!(unsafe { fd(p) }, Ok(7));
+        // SAFETY: as above.
+        assert_eq!(unsafe { pin_path(p) }, Ok(core::ptr::null()));
+        assert_eq!(first.fd, 7);
+    }
+
+    static DETACHED: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(0);
+
+    unsafe extern "C" fn count_detach(link: *mut LinkObject) -> c_int {
+        DETACHED.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        // SAFETY: destroy passes the object the callback belongs to.
+        unsafe { (*link).fd }
+    }
+
+    /// An object as libbpf would make one: `calloc`ed, a `malloc`ed pin
+    /// path, its own detach callback (here: counts, answers the fd).
+    fn foreign_object(fd: c_int, pinned: bool) -> *mut bpf_link {
+        // SAFETY: calloc of one object, checked below.
+        let p = unsafe { libc::calloc(1, core::mem::size_of::<LinkObject>()) } as *mut LinkObject;
+        assert!(!p.is_null());
+        let pin_path = if pinned {
+            // strdup by hand (Miri has no strdup): malloc'ed, freeable.
+            let s = c"/sys/fs/bpf/x".to_bytes_with_nul();
+            // SAFETY: malloc of the string's length, checked, then filled.
+            unsafe {
+                let p = libc::malloc(s.len()) as *mut c_char;
+                assert!(!p.is_null());
+                core::ptr::copy_nonoverlapping(s.as_ptr().cast(), p, s.len());
+                p
+            }
+        } else {
+            core::ptr::null_mut()
+        };
+        // SAFETY: a fresh allocation of the right size and alignment.
+        unsafe {
+            p.write(LinkObject {
+                detach: Some(count_detach),
+                dealloc: None,
+                pin_path,
+                fd,
+                disconnected: false,
+            })
+        };
+        p.cast()
+    }
+
+    /// Destroy runs the object's own detach callback unless disconnected,
+    /// frees the pin path and the object, and answers the callback's value
+    /// (a positive one too); NULL and ERR_PTR are ignored. Under Miri this
+    /// also checks that every allocation is freed exactly once.
+    #[test]
+    fn destroy_runs_the_objects_own_callbacks() {
+        use core::sync::atomic::Ordering::Relaxed;
+        DETACHED.store(0, Relaxed);
+        // SAFETY: objects made above, destroyed once each.
+        unsafe {
+            assert_eq!(destroy(foreign_object(5, true)), Ok(5));
+            assert_eq!(destroy(foreign_object(-22, false)), Err(Errno(22)));
+            let p = foreign_object(9, true);
+            disconnect(p).unwrap();
+            assert_eq!(destroy(p), Ok(0));
+            assert_eq!(destroy(core::ptr::null_mut()), Ok(0));
+            assert_eq!(destroy(-22isize as *mut bpf_link), Ok(0));
+        }
+        assert_eq!(DETACHED.load(Relaxed), 2);
+    }
+
+    /// NULL and ERR_PTR objects are refused with EINVAL where libbpf would
+    /// dereference them; unpin of an object that is not pinned is EINVAL.
+    #[test]
+    fn bad_objects_are_refused() {
+        let err = -22isize as *mut bpf_link;
+        // SAFETY: NULL and ERR_PTR are refused before any access.
+        unsafe {
+            assert_eq!(fd(core::ptr::null()), Err(EINVAL));
+            assert_eq!(fd(err), Err(EINVAL));
+            assert_eq!(pin_path(err), Err(EINVAL));
+            assert_eq!(disconnect(core::ptr::null_mut()), Err(EINVAL));
+            assert_eq!(unpin(err), Err(EINVAL));
+            assert_eq!(pin(core::ptr::null_mut(), c"/x".as_ptr()), Err(EINVAL));
+        }
+        let p = foreign_object(3, false);
+        // SAFETY: a live object, destroyed once at the end.
+        unsafe {
+            assert_eq!(unpin(p), Err(EINVAL));
+            assert_eq!(pin(p, core::ptr::null()), Err(EINVAL));
+            disconnect(p).unwrap();
+            destroy(p).unwrap();
+        }
+    }
 
     #[test]
     fn is_err_or_null_is_libbpfs_macro() {

@@ -91,7 +91,8 @@ pub struct Opts<T: OptsType> {
 /// o.flags = 1;
 /// assert_eq!(o.sz, 80);
 /// // SAFETY: a full-size struct, every byte initialised.
-/// let r = unsafe { bpflink::link::CreateOpts::from_libbpf(o.as_ptr(), 46) };
+/// let tcx = bpflink::sys::consts::attach::BPF_TCX_INGRESS;
+/// let r = unsafe { bpflink::link::CreateOpts::from_libbpf(o.as_ptr(), tcx) };
 /// assert!(r.is_ok());
 /// ```
 pub struct Zeroed<T: OptsType>(Box<MaybeUninit<T>>);
