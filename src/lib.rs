@@ -14,6 +14,8 @@
 //! their compatibility rule), [`link`] (the safe API), [`object`] (libbpf's
 //! `struct bpf_link`), [`capi`] (the `extern "C"` functions).
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod capi;
 pub mod link;
 pub mod log;

@@ -94,8 +94,8 @@ pub extern "C" fn libbpf_bpf_link_type_str(t: bpf_link_type) -> *const c_char {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__open(path: *const c_char) -> *mut bpf_link {
-    // SAFETY: libbpf's contract: NULL or a NUL-terminated string.
     ffi_ptr!(c"bpf_link__open"(Str(path)), {
+        // SAFETY: libbpf's contract: NULL or a NUL-terminated string.
         unsafe { object::open(path) }
     })
 }
@@ -115,8 +115,10 @@ pub unsafe extern "C" fn bpf_link__open(path: *const c_char) -> *mut bpf_link {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__fd(link: *const bpf_link) -> c_int {
-    // SAFETY: libbpf's contract: a live link object (NULL refused).
-    ffi_int!(c"bpf_link__fd"(link), { unsafe { object::fd(link) } })
+    ffi_int!(c"bpf_link__fd"(link), {
+        // SAFETY: libbpf's contract: a live link object (NULL refused).
+        unsafe { object::fd(link) }
+    })
 }
 
 /// @brief Gives the path where a link object is pinned.
@@ -194,8 +196,8 @@ pub unsafe extern "C" fn bpf_link__pin(link: *mut bpf_link, path: *const c_char)
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__unpin(link: *mut bpf_link) -> c_int {
-    // SAFETY: libbpf's contract: a live link object (NULL refused).
     ffi_int!(c"bpf_link__unpin"(link), {
+        // SAFETY: libbpf's contract: a live link object (NULL refused).
         unsafe { object::unpin(link) }.map(|()| 0)
     })
 }
@@ -276,8 +278,8 @@ pub unsafe extern "C" fn bpf_link__disconnect(link: *mut bpf_link) {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__detach(link: *mut bpf_link) -> c_int {
-    // SAFETY: libbpf's contract: a live link object (NULL refused).
     ffi_int!(c"bpf_link__detach"(link), {
+        // SAFETY: libbpf's contract: a live link object (NULL refused).
         unsafe { object::detach(link) }.map(|()| 0)
     })
 }
@@ -302,8 +304,8 @@ pub unsafe extern "C" fn bpf_link__detach(link: *mut bpf_link) -> c_int {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__destroy(link: *mut bpf_link) -> c_int {
-    // SAFETY: libbpf's contract: NULL, ERR_PTR, or a live link object.
     ffi_int!(c"bpf_link__destroy"(link), {
+        // SAFETY: libbpf's contract: NULL, ERR_PTR, or a live link object.
         let err = unsafe { object::destroy_ret(link) };
         // libbpf_err(err): errno set for a negative answer of the detach
         // callback, the answer returned as it is.
