@@ -11,7 +11,8 @@
 #   make test-hard  the hardening tests alone: bad input, faults, leak cycles,
 #                   threads, ASan and valgrind (bounded; part of make test)
 #   make stress     the long runs: 100 000 leak cycles, 8 x 50 000 threads,
-#                   ASan, valgrind and TSan at large sizes, long fuzzing
+#                   ASan, valgrind and TSan at large sizes, long fuzzing, Miri
+#   make miri       the library's unit tests under Miri (part of make stress)
 #   make fuzz-smoke the fuzz targets on random inputs for 25 s (part of make test)
 #   make fuzz-long  the same for 10 minutes, then libFuzzer (part of make stress)
 #   make docs       doxygen over include/ (zero warnings)
@@ -519,9 +520,30 @@ ifeq ($(HAVE_NIGHTLY),yes)
 else
 	@echo "stress: no nightly Rust toolchain (rustup toolchain install nightly): ThreadSanitizer not run"
 endif
+	$(MAKE) --no-print-directory miri
 	@echo "make stress: all passed"
 
-.PHONY: test-hard stress
+# Miri (part of make stress): the library's unit tests -- the options
+# reader, the object layer, the panic boundary, the create-options rules --
+# in Rust's interpreter, which reports undefined behaviour that optimised
+# code hides (uninitialised bytes read, aliased &mut, pointers past an
+# object). It needs nightly Rust with Miri: scripts/setup.sh --nightly
+# installs it where rustup can; elsewhere this says so and runs nothing.
+# Isolation off: one test reads libbpf's source under .deps/. Permissive
+# provenance: the ERR_PTR tests make pointers from integers on purpose.
+# Miri has no bpf(2), so the one check that needs the kernel is compiled
+# out there.
+MIRI_FLAGS := -Zmiri-disable-isolation -Zmiri-permissive-provenance
+
+miri: setup
+	@if scripts/setup.sh --nightly; then \
+	    echo 'MIRIFLAGS="$(MIRI_FLAGS)" $(CARGO) +nightly miri test --lib'; \
+	    MIRIFLAGS="$(MIRI_FLAGS)" $(CARGO) +nightly miri test --lib; \
+	else \
+	    echo "miri: no nightly toolchain with Miri on this machine: not run"; \
+	fi
+
+.PHONY: test-hard stress miri
 
 # --- fuzzing (fuzz/) -----------------------------------------------------------
 # fuzz/ is a cargo-fuzz project with its own workspace, Cargo.lock and target

@@ -6,6 +6,8 @@
 #
 #   scripts/setup.sh          everything
 #   scripts/setup.sh --check  only report what is missing (exit 1 if any)
+#   scripts/setup.sh --nightly  only the nightly toolchain with Miri, for
+#                             make stress (exit 1 when it cannot be had)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,6 +16,23 @@ check_only=0
 [ "${1:-}" = "--check" ] && check_only=1
 
 say() { printf 'setup: %s\n' "$*"; }
+
+# --- Nightly Rust with Miri (make stress only) ---------------------------------
+# Miri (undefined-behaviour checks of the unit tests) and ThreadSanitizer
+# need a nightly toolchain. It is installed on request only; where rustup
+# cannot fetch it this answers 1 and make stress says what it skipped.
+if [ "${1:-}" = "--nightly" ]; then
+    if ! cargo +nightly miri --version >/dev/null 2>&1; then
+        command -v rustup >/dev/null || { say "no rustup: no nightly toolchain"; exit 1; }
+        say "installing the nightly toolchain with miri and rust-src (rustup)"
+        rustup toolchain install nightly --profile minimal --component miri,rust-src \
+            >/tmp/bpflink-nightly.log 2>&1 ||
+            { say "rustup could not install nightly miri, see /tmp/bpflink-nightly.log"; exit 1; }
+    fi
+    cargo +nightly miri setup >/tmp/bpflink-miri-setup.log 2>&1 ||
+        { say "cargo miri setup failed, see /tmp/bpflink-miri-setup.log"; exit 1; }
+    exit 0
+fi
 
 # --- Debian packages -------------------------------------------------------
 # libelf-dev zlib1g-dev pkg-config: build the reference libbpf
@@ -47,6 +66,13 @@ fi
 
 # --- Rust toolchain ----------------------------------------------------------
 command -v cargo >/dev/null || { say "cargo not found: install Rust (rustup) first"; exit 1; }
+# clippy: make test runs cargo clippy over every target.
+if ! cargo clippy --version >/dev/null 2>&1; then
+    [ $check_only = 1 ] && { say "clippy missing"; exit 1; }
+    say "installing clippy (rustup component add clippy)"
+    rustup component add clippy >/tmp/bpflink-rustup.log 2>&1 ||
+        { say "rustup component add clippy failed, see /tmp/bpflink-rustup.log"; exit 1; }
+fi
 
 # --- Crates of the side projects ---------------------------------------------
 # Two cargo projects with their own lock files, not part of the bpflink

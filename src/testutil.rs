@@ -29,12 +29,18 @@ unsafe extern "C" fn collect(
 
 /// Runs `f` with a callback that records every message, and returns `f`'s
 /// result and the messages. Serialised: the callback is process-wide.
+/// (Under Miri, which cannot run the C callback, the messages come from
+/// `log::miri`, formatted on the Rust side.)
 pub fn capture_warnings<R>(f: impl FnOnce() -> R) -> (R, Vec<String>) {
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     SEEN.lock().unwrap().clear();
     let old = log::set_print(Some(collect));
+    #[cfg(miri)]
+    log::miri::take();
     let r = f();
     log::set_print(old);
+    #[cfg(miri)]
+    SEEN.lock().unwrap().extend(log::miri::take());
     let msgs = core::mem::take(&mut *SEEN.lock().unwrap());
     (r, msgs)
 }

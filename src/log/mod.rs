@@ -41,7 +41,7 @@ pub type libbpf_print_fn_t = Option<
 >;
 
 /// A non-null print callback.
-type PrintFn = unsafe extern "C" fn(libbpf_print_level, *const c_char, va_list) -> c_int;
+pub(crate) type PrintFn = unsafe extern "C" fn(libbpf_print_level, *const c_char, va_list) -> c_int;
 
 mod shim;
 use shim::bpflink_shim_base_print;
@@ -111,9 +111,12 @@ macro_rules! pr_at {
     ($level:expr, $fmt:expr $(, $arg:expr)* $(,)?) => {{
         if let Some(f) = $crate::log::current() {
             let saved = $crate::sys::errno();
+            #[cfg(not(miri))]
             // SAFETY: `$fmt` is a NUL-terminated printf format whose
             // conversions match the C types of the arguments.
             unsafe { $crate::log::bpflink_shim_call(Some(f), $level, $fmt.as_ptr() $(, $arg)*) };
+            #[cfg(miri)]
+            $crate::log::miri::print(f, $fmt, &[$(&$arg),*]);
             $crate::sys::set_errno(saved);
         }
     }};
@@ -135,6 +138,81 @@ macro_rules! pr_debug {
     ($fmt:literal $(, $arg:expr)* $(,)?) => {
         $crate::pr_at!($crate::log::LEVEL_DEBUG, $crate::log_fmt!($fmt) $(, $arg)*)
     };
+}
+
+/// Printing under Miri, which cannot call the C shim (a variadic call and
+/// a `va_list`): the message is formatted here, with the few conversions
+/// the library's formats use, and kept for [`miri::take`], which the unit
+/// tests' message capture reads instead of a C callback. The callback in
+/// effect is only checked to be set (printing not disabled).
+#[cfg(miri)]
+pub mod miri {
+    use core::ffi::{CStr, c_char, c_int};
+    use std::sync::Mutex;
+
+    static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+    /// An argument of a message.
+    pub trait Arg {
+        /// The text of this argument for `%s`, `%d`, `%u` or `%zu`.
+        fn render(&self) -> String;
+    }
+    impl Arg for c_int {
+        fn render(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl Arg for u32 {
+        fn render(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl Arg for usize {
+        fn render(&self) -> String {
+            self.to_string()
+        }
+    }
+    impl Arg for *const c_char {
+        fn render(&self) -> String {
+            if self.is_null() {
+                return "(null)".into();
+            }
+            // SAFETY: `%s` arguments are NUL-terminated strings.
+            unsafe { CStr::from_ptr(*self) }.to_string_lossy().into_owned()
+        }
+    }
+    impl Arg for *mut c_char {
+        fn render(&self) -> String {
+            (*self as *const c_char).render()
+        }
+    }
+
+    /// Formats `fmt` with `args` (`%s`, `%d`, `%u`, `%zu`) and keeps it.
+    pub fn print(_f: super::PrintFn, fmt: &CStr, args: &[&dyn Arg]) {
+        let mut out = String::new();
+        let mut args = args.iter();
+        let mut it = fmt.to_bytes().iter().copied().peekable();
+        while let Some(c) = it.next() {
+            if c != b'%' {
+                out.push(c as char);
+                continue;
+            }
+            while matches!(it.peek(), Some(b'z' | b'l')) {
+                it.next();
+            }
+            match it.next() {
+                Some(b'%') => out.push('%'),
+                Some(_) => out.push_str(&args.next().map(|a| a.render()).unwrap_or_default()),
+                None => {}
+            }
+        }
+        SEEN.lock().unwrap_or_else(|e| e.into_inner()).push(out);
+    }
+
+    /// The messages printed since the last call.
+    pub fn take() -> Vec<String> {
+        core::mem::take(&mut *SEEN.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// `"libbpf: " fmt` as a `&'static CStr`, checked at compile time.
