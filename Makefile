@@ -639,3 +639,37 @@ bench: setup lib $(BENCH_BIN) $(BENCH_RAW)
 	bench/bench.py
 
 .PHONY: bench
+
+# --- libbpf opened with dlopen() (tests-c/dlopen/) -----------------------------
+# A host that brings libbpf in with dlopen(RTLD_LOCAL), as plugin hosts do,
+# run with and without LD_PRELOAD=libbpflink.so.1 by tests-c/check_dlopen.sh
+# (TAP, part of test-c through XTESTS):
+#   build/dlopen/host            tests-c/dlopen/host.c, links neither library
+#   build/dlopen/plugin_ref.so   tests-c/dlopen/plugin.c against the reference
+#                                libbpf 1.7.0 (its libbpf.so.1, by rpath)
+#   build/dlopen/plugin_deb.so   the same source against the distribution's
+#                                libbpf (-lbpf: Debian's 1.1.2)
+#   make test-dlopen             these alone
+DL_DIR  := $(B)/dlopen
+DL_BINS := $(DL_DIR)/host $(DL_DIR)/plugin_ref.so $(DL_DIR)/plugin_deb.so
+XTESTS  += tests-c/check_dlopen.sh
+
+test-c: $(DL_BINS) $(OBJ_BPF)
+
+$(DL_DIR)/host: tests-c/dlopen/host.c $(DIFF_FIX)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -I$(UAPI) -o $@ $< tests-c/support.c -ldl
+
+$(DL_DIR)/plugin_ref.so: tests-c/dlopen/plugin.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -fPIC -shared -I$(REF_INC) -I$(UAPI) -o $@ $< \
+	    -L$(REF)/lib -l:libbpf.so.1 -Wl,-rpath,$(abspath $(REF)/lib)
+
+$(DL_DIR)/plugin_deb.so: tests-c/dlopen/plugin.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -fPIC -shared -o $@ $< -lbpf
+
+test-dlopen: setup lib $(DL_BINS) $(OBJ_BPF)
+	tests-c/run.sh tests-c/check_dlopen.sh
+
+.PHONY: test-dlopen

@@ -8,11 +8,12 @@
 //!   `Result<OwnedFd, Errno>`.
 //! * From Python, through the package in `python/`.
 //!
-//! Layers, each using only the ones before it: [`log`], [`panic_point`]
-//! (test-only panics) and [`sys`] (the
-//! only code that calls `bpf(2)`), [`opts`] (libbpf's options structs and
-//! their compatibility rule), [`link`] (the safe API), [`object`] (libbpf's
-//! `struct bpf_link`), [`capi`] (the `extern "C"` functions).
+//! Layers, each using only the ones before it: [`peer`] (the libbpf
+//! loaded beside us), [`log`], [`panic_point`] (test-only panics) and
+//! [`sys`] (the only code that calls `bpf(2)`), [`opts`] (libbpf's options
+//! structs and their compatibility rule), [`link`] (the safe API),
+//! [`object`] (libbpf's `struct bpf_link`), [`capi`] (the `extern "C"`
+//! functions).
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -22,6 +23,7 @@ pub mod log;
 pub mod object;
 pub mod opts;
 pub mod panic_point;
+pub mod peer;
 pub mod sys;
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 //! errno is saved and restored around every callback, as libbpf does.
 
 use core::ffi::{c_char, c_int, c_void};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 pub use libbpf_print_level::{LIBBPF_DEBUG as LEVEL_DEBUG, LIBBPF_WARN as LEVEL_WARN};
@@ -68,38 +67,18 @@ pub fn current() -> libbpf_print_fn_t {
     decode(PRINT.load(Ordering::Relaxed))
 }
 
-/// libbpf's own `libbpf_set_print`, when a libbpf is loaded after us in
-/// the lookup order (preload, or `-lbpflink -lbpf`). RTLD_NEXT only looks
-/// at objects after ours, so this never finds our own function.
-fn next_set_print() -> Option<unsafe extern "C" fn(libbpf_print_fn_t) -> libbpf_print_fn_t> {
-    static NEXT: OnceLock<usize> = OnceLock::new();
-    let addr = *NEXT.get_or_init(|| {
-        // SAFETY: dlsym with a NUL-terminated name; RTLD_NEXT is valid from
-        // inside a shared object or an executable.
-        let p = unsafe { libc::dlsym(libc::RTLD_NEXT, c"libbpf_set_print".as_ptr()) };
-        p as usize
-    });
-    if addr == 0 {
-        return None;
-    }
-    // SAFETY: a non-null `libbpf_set_print` found by dlsym has libbpf's
-    // documented signature `libbpf_print_fn_t (*)(libbpf_print_fn_t)`.
-    Some(unsafe {
-        core::mem::transmute::<usize, unsafe extern "C" fn(libbpf_print_fn_t) -> libbpf_print_fn_t>(
-            addr,
-        )
-    })
-}
-
 /// Installs `f` (or disables printing with `None`) and returns the previous
-/// callback. When another libbpf is loaded in the process, `f` is installed
-/// there too, so its messages reach the same place as ours.
+/// callback. Every libbpf loaded in the process, however it was loaded
+/// ([`crate::peer`]), gets `f` too, so its messages reach the same place
+/// as ours.
 pub fn set_print(f: libbpf_print_fn_t) -> libbpf_print_fn_t {
     let old = decode(PRINT.swap(encode(f), Ordering::Relaxed));
-    if let Some(next) = next_set_print() {
-        // SAFETY: libbpf's setter only stores the pointer.
-        unsafe { next(f) };
-    }
+    #[cfg(not(miri))]
+    crate::peer::each_libbpf(|lib| {
+        // SAFETY: libbpf's setter only stores the pointer, of the type it
+        // declares (`encode` gives the callback's address, or null).
+        unsafe { (lib.set_print)(encode(f)) };
+    });
     old
 }
 
