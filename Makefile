@@ -5,8 +5,8 @@
 #   make demo       build everything and run the examples (the main job)
 #   make test       every test: Rust, C on the real kernel, differential, ABI, Python
 #   make test-python  the Python package's tests (python/, pytest in .deps/venv)
-#   make install    PREFIX=/usr/local DESTDIR=  (library, symlinks, headers, .pc,
-#                   bin/bpflink)
+#   make install    PREFIX=/usr/local DESTDIR=  (library, symlinks, headers under
+#                   include/bpflink/, .pc, bin/bpflink); make uninstall undoes it
 #   make test-cli   the command-line tool's test suites alone
 #   make test-hard  the hardening tests alone: bad input, faults, leak cycles,
 #                   threads, ASan and valgrind (bounded; part of make test)
@@ -52,7 +52,7 @@ HEADERS   := include/bpf/bpf.h include/bpf/libbpf.h include/bpflink.h
 CFLAGS_T  := -O1 -g -Wall -Wextra -Werror -Iinclude -I$(UAPI) -Itests-c
 LDFLAGS_T := -L$(B) -lbpflink -Wl,-rpath,$(abspath $(B)) -ldl -lpthread
 
-.PHONY: all lib setup header demo test test-rust test-c docs install clean check-header
+.PHONY: all lib setup header demo test test-rust test-c docs install uninstall clean check-header
 
 all: lib
 
@@ -209,18 +209,34 @@ docs: $(HEADERS)
 	doxygen docs/Doxyfile
 	@echo "docs: build/docs/html/index.html (no warnings)"
 
+# The headers go to $(INCLUDEDIR)/bpflink/ (bpflink.h, and bpf/bpf.h,
+# bpf/libbpf.h under it), never to $(INCLUDEDIR)/bpf/: that is where
+# libbpf-dev keeps its own, and /usr/local/include is searched before
+# /usr/include, so ours there would hide libbpf's object API from every
+# program on the machine. Programs reach them through pkg-config
+# (Cflags: -I${includedir}/bpflink). `make uninstall` with the same
+# PREFIX / DESTDIR removes exactly what install put.
+INSTALLED_HDRS := $(INCLUDEDIR)/bpflink/bpf/bpf.h $(INCLUDEDIR)/bpflink/bpf/libbpf.h \
+                  $(INCLUDEDIR)/bpflink/bpflink.h
+INSTALLED := $(BINDIR)/bpflink $(LIBDIR)/$(SOFILE) $(LIBDIR)/$(SONAME) $(LIBDIR)/libbpflink.so \
+             $(LIBDIR)/libbpflink.a $(LIBDIR)/pkgconfig/bpflink.pc $(INSTALLED_HDRS)
+
 install: lib
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/bpf $(DESTDIR)$(LIBDIR)/pkgconfig \
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/bpflink/bpf $(DESTDIR)$(LIBDIR)/pkgconfig \
 	    $(DESTDIR)$(BINDIR)
 	install -m 755 $(B)/bpflink $(DESTDIR)$(BINDIR)/bpflink
 	install -m 755 $(SO) $(DESTDIR)$(LIBDIR)/$(SOFILE)
 	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libbpflink.so
 	install -m 644 $(B)/libbpflink.a $(DESTDIR)$(LIBDIR)/libbpflink.a
-	install -m 644 include/bpf/bpf.h include/bpf/libbpf.h $(DESTDIR)$(INCLUDEDIR)/bpf/
-	install -m 644 include/bpflink.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/bpf/bpf.h include/bpf/libbpf.h $(DESTDIR)$(INCLUDEDIR)/bpflink/bpf/
+	install -m 644 include/bpflink.h $(DESTDIR)$(INCLUDEDIR)/bpflink/
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 	    bpflink.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/bpflink.pc
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/bpflink/bpf $(DESTDIR)$(INCLUDEDIR)/bpflink 2>/dev/null
 
 clean:
 	$(CARGO) clean
