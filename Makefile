@@ -103,11 +103,24 @@ $(B)/tests-c/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h tests-c/tap.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_T) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
 
+# Every probe of what the machine can do (docs/probes.md) logs its answer
+# here; the run ends with the summary: capabilities probed, run, skipped.
+PROBE_LOG := $(abspath $(B))/probes.log
+test: export BPFLINK_PROBE_LOG := $(PROBE_LOG)
+
+# The Rust tests run twice: in the release profile (what ships) and in the
+# debug profile (overflow checks, debug assertions, and no optimisation to
+# hide undefined behaviour); clippy denies warnings and unsafe blocks
+# without a SAFETY comment in every target.
 test: setup lib
+	@mkdir -p $(B); : > $(PROBE_LOG)
 	$(CARGO) test --release --quiet
+	$(CARGO) test --quiet
+	$(CARGO) clippy --all-targets --quiet -- -D warnings
 	$(MAKE) --no-print-directory test-c
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory docs
+	@scripts/probe-summary.py $(PROBE_LOG)
 	@echo "make test: all passed"
 
 test-rust: lib
@@ -115,6 +128,28 @@ test-rust: lib
 
 test-c: $(TEST_BINS)
 	tests-c/run.sh $(TEST_BINS) $(XTESTS)
+
+# --- capability probes (docs/probes.md) ---------------------------------------
+# Every kernel test asks support.c's probes (raw bpf(2), no library) what
+# this machine can do before it asks the library, and skips a case, by the
+# probe's name, only when a probe is refused; as root run.sh accepts no
+# other skip, and ends with the capabilities skipped and where.
+#   build/tests-c/probe     tests-c/probe.c: the probes for the shell drivers
+#                           (check_preload.sh, bench/smoke.sh), support.c only
+#   test_probe              the gate itself (a test_* binary)
+#   check_refusal.sh        test_iter, run.sh, asan.sh and check_preload.sh with
+#                           BPFLINK_TEST_REFUSE: named skips, no failure (XTESTS,
+#                           at the end of this file)
+# BPFLINK_TEST_REFUSE=name[,name] refuses probes by name (simulated);
+# BPFLINK_PROBE_LOG=file collects one line per probe and process.
+PROBE_BIN := $(B)/tests-c/probe
+
+test-c: $(PROBE_BIN)
+
+$(PROBE_BIN): tests-c/probe.c tests-c/support.c tests-c/support.h tests-c/tap.h \
+		tests-c/cgroup2_root.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_T) -o $@ $< tests-c/support.c
 
 # --- differential suite and ABI checks ---------------------------------------
 # Run by test-c (through run.sh, as TAP) after the functional tests:
@@ -645,7 +680,8 @@ $(BENCH_RAW): bench/raw.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -I$(UAPI) -o $@ $<
 
-$(BENCH_BIN): bench/bench.c tests-c/support.c tests-c/support.h tests-c/tap.h tests-c/alloc_hook.h
+$(BENCH_BIN): bench/bench.c tests-c/support.c tests-c/support.h tests-c/tap.h tests-c/alloc_hook.h \
+		tests-c/cgroup2_root.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_X) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
 	    -DREF_SO='"$(abspath $(REF_SO))"' -DRAW_SO='"$(abspath $(BENCH_RAW))"' \
@@ -655,6 +691,13 @@ bench: setup lib $(BENCH_BIN) $(BENCH_RAW)
 	bench/bench.py
 
 .PHONY: bench
+
+# Last of test-c: the refused-capability path (see "capability probes").
+XTESTS += tests-c/check_refusal.sh
+
+# support.c and the libbpf client include tests-c/cgroup2_root.h.
+$(TEST_BINS) $(ASAN_BINS) $(HARD_BINS) $(HARD_ALLOC) $(DIFF_BIN) $(INTEROP_BIN) $(PANIC_BIN) \
+$(CLIENT_DIR)/client_object_ref $(CLIENT_DIR)/client_object_deb: tests-c/cgroup2_root.h
 
 # --- libbpf opened with dlopen() (tests-c/dlopen/) -----------------------------
 # A host that brings libbpf in with dlopen(RTLD_LOCAL), as plugin hosts do,

@@ -5,7 +5,9 @@
 #
 #   tests-c/asan.sh [binary...]   default: every binary in build/tests-c/asan/
 #
-# For each binary, three cases: it exits 0, its own TAP cases all pass, and
+# For each binary, three cases: it exits 0, its own TAP cases all pass (a
+# skip only by a capability probe, passed on to run.sh as "# relayed from
+# asan/<binary>: ..."; see tap.sh), and
 # AddressSanitizer, LeakSanitizer (detect_leaks=1) and UndefinedBehavior-
 # Sanitizer report nothing in any of its processes (forked children and
 # re-executed helpers included: one log file per process, log_path). Leak
@@ -44,7 +46,7 @@ for bin in "$@"; do
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan" \
         "$bin" >"$logs/out" 2>&1
     rc=$?
-    check_run "$name under ASan+UBSan" $rc "$logs/out"
+    check_run "$name under ASan+UBSan" $rc "$logs/out" "asan/$name"
 
     # One report file per process that had something to say.
     reports=0 asan=0 leaks=0 ubsan=0

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "support.h"
+#include "cgroup2_root.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -35,8 +36,8 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
-#define CGROUP_ROOT "/sys/fs/cgroup/unified"
-#define BPFTOOL "/usr/sbin/bpftool"
+/* bpftool as found on PATH by the "bpftool" probe. */
+static char bpftool_path[PATH_MAX];
 
 static inline __u64 ptr_u64(const void *p)
 {
@@ -66,7 +67,7 @@ enum leftover_kind { LEFTOVER_FREE, LEFTOVER_CGROUP, LEFTOVER_BPFFS };
 static pid_t owner_pid;
 static struct {
 	enum leftover_kind kind;
-	char path[128];
+	char path[SUP_PATH_MAX];
 } leftovers[MAX_LEFTOVERS];
 
 static void install_cleanup(void);
@@ -152,7 +153,8 @@ long sup_bpf(int cmd, union bpf_attr *attr, unsigned int size)
 	return syscall(__NR_bpf, cmd, attr, size);
 }
 
-int sup_link_create_raw(int prog_fd, int target_fd, enum bpf_attach_type type)
+int sup_link_create_raw_flags(int prog_fd, int target_fd, enum bpf_attach_type type,
+			      __u32 flags, __u64 cookie)
 {
 	union bpf_attr attr;
 	long fd;
@@ -161,8 +163,15 @@ int sup_link_create_raw(int prog_fd, int target_fd, enum bpf_attach_type type)
 	attr.link_create.prog_fd = prog_fd;
 	attr.link_create.target_fd = target_fd;
 	attr.link_create.attach_type = type;
+	attr.link_create.flags = flags;
+	attr.link_create.tracing.cookie = cookie;
 	fd = sup_bpf(BPF_LINK_CREATE, &attr, sizeof(attr));
 	return fd < 0 ? -errno : (int)fd;
+}
+
+int sup_link_create_raw(int prog_fd, int target_fd, enum bpf_attach_type type)
+{
+	return sup_link_create_raw_flags(prog_fd, target_fd, type, 0, 0);
 }
 
 static int prog_load(enum bpf_prog_type type, enum bpf_attach_type eat, __u32 attach_btf_id,
@@ -346,9 +355,9 @@ static int start_fds = -1;
 
 const char *sup_root_missing(void)
 {
-	static char why[128];
+	static char why[320];
 	static bool asked;
-	int fd;
+	const char *refused;
 
 	if (asked)
 		return why[0] ? why : NULL;
@@ -357,13 +366,13 @@ const char *sup_root_missing(void)
 		snprintf(why, sizeof(why), "needs root (euid %d)", (int)geteuid());
 		return why;
 	}
-	/* Root may still be denied bpf() (lockdown, seccomp, no CONFIG_BPF). */
-	fd = prog_load(BPF_PROG_TYPE_CGROUP_SKB, 0, 0, 1, false);
-	if (fd < 0) {
-		snprintf(why, sizeof(why), "root cannot load a BPF program: %s", strerror(-fd));
+	/* Root may still be denied bpf() (lockdown, seccomp, no CONFIG_BPF):
+	 * the whole-suite probe. */
+	refused = sup_probe_why("bpf_prog_load");
+	if (refused) {
+		snprintf(why, sizeof(why), "root cannot load a BPF program: %s", refused);
 		return why;
 	}
-	close(fd);
 	return NULL;
 }
 
@@ -513,13 +522,20 @@ int sup_cgroup_create(struct sup_cgroup *cg, const char *name)
 		struct file_handle fh;
 		__u64 id;
 	} h;
+	const char *root = sup_cgroup2_root();
 	struct stat st;
 	int mount_id, err;
 
 	memset(cg, 0, sizeof(*cg));
 	cg->fd = -1;
-	snprintf(cg->path, sizeof(cg->path), CGROUP_ROOT "/bpflink-test-%s-%d", name,
-		 (int)getpid());
+	if (!root)
+		return -ENOENT;
+	if ((size_t)snprintf(cg->path, sizeof(cg->path), "%s/bpflink-test-%s-%d", root, name,
+			     (int)getpid()) >= sizeof(cg->path)) {
+		cg->path[0] = 0;
+		errno = ENAMETOOLONG;
+		return -ENAMETOOLONG;
+	}
 	rmdir(cg->path); /* a leftover of a killed run with the same pid */
 	if (mkdir(cg->path, 0755))
 		goto fail;
@@ -550,7 +566,7 @@ int sup_cgroup_udp_roundtrip(const struct sup_cgroup *cg)
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(addr);
 	struct timeval tv = { .tv_sec = 2 };
-	char procs[160], buf[8];
+	char procs[SUP_PATH_MAX + 16], buf[8];
 	pid_t pid;
 	int status, fd, s;
 
@@ -929,11 +945,6 @@ bool sup_under_valgrind(void)
  * bpftool
  */
 
-bool sup_have_bpftool(void)
-{
-	return access(BPFTOOL, X_OK) == 0;
-}
-
 int sup_bpftool_link(__u32 id, char *out, size_t len)
 {
 	char args[64];
@@ -944,13 +955,15 @@ int sup_bpftool_link(__u32 id, char *out, size_t len)
 
 int sup_bpftool(const char *args, char *out, size_t len)
 {
-	char cmd[512];
+	char cmd[PATH_MAX + 512];
 	size_t n = 0;
 	FILE *p;
 	int st;
 
-	snprintf(cmd, sizeof(cmd), BPFTOOL " -j %s 2>/dev/null", args);
 	out[0] = 0;
+	if (sup_probe("bpftool"))
+		return -ENOENT;
+	snprintf(cmd, sizeof(cmd), "%s -j %s 2>/dev/null", bpftool_path, args);
 	fflush(stdout);
 	p = popen(cmd, "re");
 	if (!p)
@@ -1055,4 +1068,688 @@ int sup_child_wait(pid_t pid)
 		if (errno != EINTR)
 			return -1;
 	return status;
+}
+
+/* ------------------------------------------------------------------------
+ * The cgroup2 mount
+ */
+
+const char *sup_cgroup2_root(void)
+{
+	return cgroup2_root();
+}
+
+/* ------------------------------------------------------------------------
+ * Capability probes
+ *
+ * Each probe function does, with raw syscalls only, the kernel work a
+ * group of cases needs, closes what it made, and returns 0 or -errno with
+ * *step naming what failed. The built-in ones run in a forked child (see
+ * run_isolated()), so a probe can neither leak into the test process nor
+ * change its namespaces; those marked IN_CHILD_NETNS in the table get a
+ * network namespace of their own there, so no hook of the host is touched.
+ */
+
+/* A function for the uprobe probes to watch: never called while watched
+ * (the probe's link filters on the probe child's pid). */
+static __attribute__((noinline)) int sup_probe_uprobe_target(int x)
+{
+	asm volatile("" ::: "memory");
+	return x + 1;
+}
+
+#define PROBE_STEP(name, expr)                                                     \
+	do {                                                                       \
+		err = (expr);                                                      \
+		if (err < 0) {                                                     \
+			*step = (name);                                            \
+			goto out;                                                  \
+		}                                                                  \
+	} while (0)
+
+/* The negative return of a call that gives -1 and errno. */
+static int sys_ret(long r)
+{
+	return r < 0 ? neg_errno() : (int)r;
+}
+
+static int quiet_load(enum bpf_prog_type type, enum bpf_attach_type eat, __u32 btf_id, int retval)
+{
+	return prog_load(type, eat, btf_id, retval, false);
+}
+
+/* Only a program load (prog_<type> probes). */
+static int probe_load(enum bpf_prog_type type, enum bpf_attach_type eat, int retval,
+		      const char **step)
+{
+	int fd = quiet_load(type, eat, 0, retval);
+
+	if (fd < 0) {
+		*step = "BPF_PROG_LOAD";
+		return fd;
+	}
+	close(fd);
+	return 0;
+}
+
+static int probe_bpf_prog_load(const char **step)
+{
+	return probe_load(BPF_PROG_TYPE_CGROUP_SKB, 0, 1, step);
+}
+
+static int probe_prog_xdp(const char **step)
+{
+	return probe_load(BPF_PROG_TYPE_XDP, BPF_XDP, 2, step);
+}
+
+static int probe_prog_perf_event(const char **step)
+{
+	return probe_load(BPF_PROG_TYPE_PERF_EVENT, 0, 0, step);
+}
+
+static int probe_prog_raw_tp(const char **step)
+{
+	return probe_load(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0, step);
+}
+
+/* A child cgroup of the cgroup2 mount for the probes: its path in *path. */
+static int probe_mkdir_cgroup(char *path, size_t len, const char **step)
+{
+	const char *root = sup_cgroup2_root();
+
+	if (!root) {
+		*step = "cgroup2 in /proc/self/mountinfo";
+		return -ENOENT;
+	}
+	if ((size_t)snprintf(path, len, "%s/bpflink-probe-%d", root, (int)getpid()) >= len) {
+		*step = "cgroup path";
+		return -ENAMETOOLONG;
+	}
+	rmdir(path);
+	if (mkdir(path, 0755)) {
+		*step = "mkdir in the cgroup2 mount";
+		path[0] = 0;
+		return neg_errno();
+	}
+	return 0;
+}
+
+static int probe_cgroup2_mount(const char **step)
+{
+	char path[PATH_MAX];
+	int err = probe_mkdir_cgroup(path, sizeof(path), step);
+
+	if (!err)
+		rmdir(path);
+	return err;
+}
+
+/* Loads a program, then a raw BPF_LINK_CREATE on target (with attr
+ * tweaks from `fill`, may be NULL). */
+static int probe_link(enum bpf_prog_type type, enum bpf_attach_type eat, __u32 btf_id, int retval,
+		      int target, enum bpf_attach_type link_type,
+		      void (*fill)(union bpf_attr *attr, void *arg), void *arg, const char **step)
+{
+	union bpf_attr attr;
+	int prog = -1, link = -1, err;
+
+	PROBE_STEP("BPF_PROG_LOAD", prog = quiet_load(type, eat, btf_id, retval));
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog;
+	attr.link_create.target_fd = target;
+	attr.link_create.attach_type = link_type;
+	if (fill)
+		fill(&attr, arg);
+	PROBE_STEP("BPF_LINK_CREATE", link = sys_ret(sup_bpf(BPF_LINK_CREATE, &attr, sizeof(attr))));
+	err = 0;
+out:
+	SUP_CLOSE(link);
+	SUP_CLOSE(prog);
+	return err;
+}
+
+static int probe_link_cgroup(const char **step)
+{
+	char path[PATH_MAX] = "";
+	int cg = -1, err;
+
+	err = probe_mkdir_cgroup(path, sizeof(path), step); /* sets *step itself */
+	if (err)
+		goto out;
+	cg = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	PROBE_STEP("open the child cgroup", cg = cg < 0 ? neg_errno() : cg);
+	err = probe_link(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 0, 1, cg,
+			 BPF_CGROUP_INET_INGRESS, NULL, NULL, step);
+out:
+	SUP_CLOSE(cg);
+	if (path[0])
+		rmdir(path);
+	return err;
+}
+
+/* The probes below on devices and network hooks run in a network namespace
+ * of their own (IN_CHILD_NETNS: run_isolated() makes it), with lo up. */
+static int probe_link_xdp(const char **step)
+{
+	return probe_link(BPF_PROG_TYPE_XDP, BPF_XDP, 0, 2, sup_ifindex("lo"), BPF_XDP, NULL, NULL,
+			  step);
+}
+
+static int probe_link_tcx(const char **step)
+{
+	return probe_link(BPF_PROG_TYPE_SCHED_CLS, 0, 0, 0, sup_ifindex("lo"), BPF_TCX_INGRESS,
+			  NULL, NULL, step);
+}
+
+static void fill_netfilter(union bpf_attr *attr, void *arg)
+{
+	(void)arg;
+	attr->link_create.netfilter.pf = 2;	  /* NFPROTO_IPV4 */
+	attr->link_create.netfilter.hooknum = 3; /* NF_INET_LOCAL_OUT */
+	attr->link_create.netfilter.priority = 10;
+}
+
+static int probe_link_netfilter(const char **step)
+{
+	return probe_link(BPF_PROG_TYPE_NETFILTER, BPF_NETFILTER, 0, 1, 0, BPF_NETFILTER,
+			  fill_netfilter, NULL, step);
+}
+
+static int probe_netns_link(enum bpf_prog_type type, enum bpf_attach_type at, int retval,
+			    const char **step)
+{
+	int ns = -1, err;
+
+	PROBE_STEP("open /proc/self/ns/net", ns = sup_netns_open());
+	err = probe_link(type, at, 0, retval, ns, at, NULL, NULL, step);
+out:
+	SUP_CLOSE(ns);
+	return err;
+}
+
+static int probe_link_sk_lookup(const char **step)
+{
+	return probe_netns_link(BPF_PROG_TYPE_SK_LOOKUP, BPF_SK_LOOKUP, 1, step);
+}
+
+static int probe_link_flow_dissector(const char **step)
+{
+	return probe_netns_link(BPF_PROG_TYPE_FLOW_DISSECTOR, BPF_FLOW_DISSECTOR, 0, step);
+}
+
+static int probe_veth(const char **step)
+{
+	int err = sup_veth_create("bpflprobe0", "bpflprobe1");
+
+	if (err)
+		*step = "RTM_NEWLINK veth";
+	return err;
+}
+
+static int probe_link_perf_event(const char **step)
+{
+	int pfd, err;
+
+	PROBE_STEP("perf_event_open", pfd = sup_perf_event_sw(PERF_COUNT_SW_CPU_CLOCK));
+	err = probe_link(BPF_PROG_TYPE_PERF_EVENT, 0, 0, 0, pfd, BPF_PERF_EVENT, NULL, NULL, step);
+	close(pfd);
+out:
+	return err;
+}
+
+static int probe_perf_ioc_set_bpf(const char **step)
+{
+	int pfd = -1, prog = -1, err;
+
+	PROBE_STEP("perf_event_open", pfd = sup_perf_event_sw(PERF_COUNT_SW_CPU_CLOCK));
+	PROBE_STEP("BPF_PROG_LOAD", prog = quiet_load(BPF_PROG_TYPE_PERF_EVENT, 0, 0, 0));
+	PROBE_STEP("PERF_EVENT_IOC_SET_BPF", sys_ret(ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog)));
+	err = 0;
+out:
+	SUP_CLOSE(prog);
+	SUP_CLOSE(pfd);
+	return err;
+}
+
+struct uprobe_arg {
+	char path[PATH_MAX];
+	unsigned long offset;
+};
+
+static void fill_uprobe(union bpf_attr *attr, void *arg)
+{
+	struct uprobe_arg *u = arg;
+
+	attr->link_create.uprobe_multi.path = ptr_u64(u->path);
+	attr->link_create.uprobe_multi.offsets = ptr_u64(&u->offset);
+	attr->link_create.uprobe_multi.cnt = 1;
+	attr->link_create.uprobe_multi.pid = getpid();
+}
+
+static int probe_uprobe(enum bpf_attach_type type, const char **step)
+{
+	struct uprobe_arg u;
+	int err;
+
+	PROBE_STEP("/proc/self/maps",
+		   sup_file_offset((void *)sup_probe_uprobe_target, u.path, sizeof(u.path), &u.offset));
+	err = probe_link(BPF_PROG_TYPE_KPROBE, type, 0, 0, 0, type, fill_uprobe, &u, step);
+out:
+	return err;
+}
+
+static int probe_link_uprobe_multi(const char **step)
+{
+	return probe_uprobe(BPF_TRACE_UPROBE_MULTI, step);
+}
+
+static int probe_link_uprobe_session(const char **step)
+{
+	return probe_uprobe(BPF_TRACE_UPROBE_SESSION, step);
+}
+
+static void fill_kprobe(union bpf_attr *attr, void *arg)
+{
+	static const char *const syms[] = { SUP_KPROBE_SYM };
+
+	(void)arg;
+	attr->link_create.kprobe_multi.syms = ptr_u64(syms);
+	attr->link_create.kprobe_multi.cnt = 1;
+}
+
+static int probe_link_kprobe_multi(const char **step)
+{
+	return probe_link(BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_MULTI, 0, 0, 0,
+			  BPF_TRACE_KPROBE_MULTI, fill_kprobe, NULL, step);
+}
+
+static int probe_link_kprobe_session(const char **step)
+{
+	return probe_link(BPF_PROG_TYPE_KPROBE, BPF_TRACE_KPROBE_SESSION, 0, 0, 0,
+			  BPF_TRACE_KPROBE_SESSION, fill_kprobe, NULL, step);
+}
+
+static void fill_iter_info(union bpf_attr *attr, void *arg)
+{
+	attr->link_create.iter_info = ptr_u64(arg);
+	attr->link_create.iter_info_len = sizeof(union bpf_iter_link_info);
+}
+
+/* An iterator of target bpf_iter_<target>, with iter_info when given. */
+static int probe_iter(const char *target, union bpf_iter_link_info *li, const char **step)
+{
+	char func[64];
+	int btf_id, err;
+
+	snprintf(func, sizeof(func), "bpf_iter_%s", target);
+	PROBE_STEP("vmlinux BTF", btf_id = sup_vmlinux_btf_id(func, BTF_KIND_FUNC));
+	err = probe_link(BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, btf_id, 0, 0, BPF_TRACE_ITER,
+			 li ? fill_iter_info : NULL, li, step);
+out:
+	return err;
+}
+
+static int probe_iter_bpf_map(const char **step)
+{
+	return probe_iter("bpf_map", NULL, step);
+}
+
+static int probe_iter_task(const char **step)
+{
+	return probe_iter("task", NULL, step);
+}
+
+static int probe_iter_bpf_map_elem(const char **step)
+{
+	union bpf_iter_link_info li;
+	int map, err;
+
+	PROBE_STEP("BPF_MAP_CREATE", map = sup_map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1));
+	memset(&li, 0, sizeof(li));
+	li.map.map_fd = map;
+	err = probe_iter("bpf_map_elem", &li, step);
+	close(map);
+out:
+	return err;
+}
+
+static int probe_iter_cgroup(const char **step)
+{
+	union bpf_iter_link_info li;
+	const char *root = sup_cgroup2_root();
+	int cg, err;
+
+	if (!root) {
+		*step = "cgroup2 in /proc/self/mountinfo";
+		return -ENOENT;
+	}
+	cg = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	PROBE_STEP("open the cgroup2 mount", cg = cg < 0 ? neg_errno() : cg);
+	memset(&li, 0, sizeof(li));
+	li.cgroup.cgroup_fd = cg;
+	li.cgroup.order = BPF_CGROUP_ITER_SELF_ONLY;
+	err = probe_iter("cgroup", &li, step);
+	close(cg);
+out:
+	return err;
+}
+
+static int probe_btf_vmlinux(const char **step)
+{
+	int id = sup_vmlinux_btf_id("task_struct", BTF_KIND_STRUCT);
+
+	if (id < 0)
+		*step = "vmlinux BTF";
+	return id < 0 ? id : 0;
+}
+
+static int probe_bpffs_mount(const char **step)
+{
+	struct sup_bpffs fs;
+	int err = sup_bpffs_mount(&fs);
+
+	if (err)
+		*step = "mount -t bpf";
+	sup_bpffs_umount(&fs);
+	return err;
+}
+
+static int probe_bpftool(const char **step)
+{
+	const char *path = getenv("PATH");
+	char cand[PATH_MAX];
+	int status;
+	pid_t pid;
+
+	for (; path && *path; path += strcspn(path, ":") + (path[strcspn(path, ":")] != 0)) {
+		size_t n = strcspn(path, ":");
+
+		if (n == 0 || n + sizeof("/bpftool") > sizeof(cand))
+			continue;
+		snprintf(cand, sizeof(cand), "%.*s/bpftool", (int)n, path);
+		if (!access(cand, X_OK))
+			break;
+		cand[0] = 0;
+	}
+	if (!path || !*path || !cand[0]) {
+		*step = "bpftool on PATH";
+		return -ENOENT;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(cand, "bpftool", "version", (char *)NULL);
+		_exit(127);
+	}
+	status = pid > 0 ? sup_child_wait(pid) : -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		*step = "bpftool version";
+		return -EIO;
+	}
+	snprintf(bpftool_path, sizeof(bpftool_path), "%s", cand);
+	return 0;
+}
+
+enum probe_where { IN_CHILD, IN_CHILD_NETNS, IN_PROCESS };
+
+static const struct probe_def {
+	const char *name;
+	int (*fn)(const char **step);
+	enum probe_where where;
+} builtin_probes[] = {
+	{ "bpf_prog_load", probe_bpf_prog_load, IN_CHILD },
+	{ "cgroup2_mount", probe_cgroup2_mount, IN_CHILD },
+	{ "btf_vmlinux", probe_btf_vmlinux, IN_CHILD },
+	{ "bpffs_mount", probe_bpffs_mount, IN_CHILD },
+	/* in the process: it also notes where bpftool is */
+	{ "bpftool", probe_bpftool, IN_PROCESS },
+	{ "veth", probe_veth, IN_CHILD_NETNS },
+	{ "prog_xdp", probe_prog_xdp, IN_CHILD },
+	{ "prog_perf_event", probe_prog_perf_event, IN_CHILD },
+	{ "prog_raw_tp", probe_prog_raw_tp, IN_CHILD },
+	{ "link_cgroup", probe_link_cgroup, IN_CHILD },
+	{ "link_xdp", probe_link_xdp, IN_CHILD_NETNS },
+	{ "link_tcx", probe_link_tcx, IN_CHILD_NETNS },
+	{ "link_netfilter", probe_link_netfilter, IN_CHILD_NETNS },
+	{ "link_sk_lookup", probe_link_sk_lookup, IN_CHILD_NETNS },
+	{ "link_flow_dissector", probe_link_flow_dissector, IN_CHILD_NETNS },
+	{ "link_perf_event", probe_link_perf_event, IN_CHILD },
+	{ "perf_ioc_set_bpf", probe_perf_ioc_set_bpf, IN_CHILD },
+	{ "link_uprobe_multi", probe_link_uprobe_multi, IN_CHILD },
+	{ "link_uprobe_session", probe_link_uprobe_session, IN_CHILD },
+	{ "link_kprobe_multi", probe_link_kprobe_multi, IN_CHILD },
+	{ "link_kprobe_session", probe_link_kprobe_session, IN_CHILD },
+	{ "iter_bpf_map", probe_iter_bpf_map, IN_CHILD },
+	{ "iter_bpf_map_elem", probe_iter_bpf_map_elem, IN_CHILD },
+	{ "iter_task", probe_iter_task, IN_CHILD },
+	{ "iter_cgroup", probe_iter_cgroup, IN_CHILD },
+};
+
+#define N_BUILTIN (sizeof(builtin_probes) / sizeof(builtin_probes[0]))
+#define MAX_ADDED 8
+
+static struct probe_def added_probes[MAX_ADDED];
+static size_t n_added;
+
+static struct probe_answer {
+	bool done;
+	bool simulated;
+	int err;
+	char step[64];
+	char why[256];
+} answers[N_BUILTIN + MAX_ADDED];
+
+static const char *probe_suite_name;
+
+void sup_probe_add(const char *name, sup_probe_fn fn)
+{
+	if (n_added == MAX_ADDED) {
+		fprintf(stderr, "sup_probe_add: no room for %s\n", name);
+		abort();
+	}
+	added_probes[n_added].name = name;
+	added_probes[n_added].fn = fn;
+	added_probes[n_added].where = IN_PROCESS;
+	n_added++;
+}
+
+void sup_probe_suite(const char *suite)
+{
+	probe_suite_name = suite;
+}
+
+void sup_probe_forget(void)
+{
+	memset(answers, 0, sizeof(answers));
+}
+
+/* The index of a probe; an unknown name is a mistake in the test: abort. */
+static size_t probe_index(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < N_BUILTIN; i++)
+		if (strlen(builtin_probes[i].name) == len && !strncmp(builtin_probes[i].name, name, len))
+			return i;
+	for (i = 0; i < n_added; i++)
+		if (strlen(added_probes[i].name) == len && !strncmp(added_probes[i].name, name, len))
+			return N_BUILTIN + i;
+	fflush(stdout);
+	fprintf(stderr, "support: no capability probe is called \"%.*s\"\n", (int)len, name);
+	abort();
+}
+
+static const struct probe_def *probe_def(size_t i)
+{
+	return i < N_BUILTIN ? &builtin_probes[i] : &added_probes[i - N_BUILTIN];
+}
+
+/* Whether BPFLINK_TEST_REFUSE names this probe. */
+static bool refused_by_env(const char *name)
+{
+	const char *list = getenv("BPFLINK_TEST_REFUSE"), *p;
+	size_t n = strlen(name);
+
+	for (p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
+		if (strcspn(p, ",") == n && !strncmp(p, name, n))
+			return true;
+	return false;
+}
+
+/* Runs a probe function in a forked child (in a new network namespace
+ * with lo up, for IN_CHILD_NETNS); the answer comes back through a pipe. */
+static int run_isolated(const struct probe_def *d, char *step, size_t step_len)
+{
+	struct {
+		int err;
+		char step[64];
+	} rep = { -EIO, "probe child" };
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC)) {
+		snprintf(step, step_len, "pipe");
+		return neg_errno();
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		const char *s = "?";
+
+		close(p[0]);
+		if (d->where == IN_CHILD_NETNS && unshare(CLONE_NEWNET)) {
+			rep.err = neg_errno();
+			s = "unshare(CLONE_NEWNET)";
+		} else if (d->where == IN_CHILD_NETNS && (rep.err = sup_if_up("lo"))) {
+			s = "lo up";
+		} else {
+			rep.err = d->fn(&s);
+		}
+		snprintf(rep.step, sizeof(rep.step), "%s", s);
+		if (write(p[1], &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &rep, sizeof(rep)) != (ssize_t)sizeof(rep)) {
+		rep.err = -EIO;
+		snprintf(rep.step, sizeof(rep.step), "probe child");
+	}
+	close(p[0]);
+	if (pid < 0) {
+		rep.err = -errno;
+		snprintf(rep.step, sizeof(rep.step), "fork");
+	} else {
+		status = sup_child_wait(pid);
+		if (!rep.err && status) {
+			rep.err = -EIO;
+			snprintf(rep.step, sizeof(rep.step), "probe child (status 0x%x)", status);
+		}
+	}
+	snprintf(step, step_len, "%s", rep.step);
+	return rep.err;
+}
+
+static const char *errno_name(int e)
+{
+	static char buf[16];
+	const char *n = strerrorname_np(e);
+
+	if (n)
+		return n;
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+/* One line per probe and process in $BPFLINK_PROBE_LOG. */
+static void probe_log(const char *name, const struct probe_answer *a)
+{
+	const char *path = getenv("BPFLINK_PROBE_LOG");
+	char line[512];
+	int fd, n;
+
+	if (!path || !*path)
+		return;
+	n = snprintf(line, sizeof(line), "%s\t%s\t%s\t%s\t%s\n",
+		     probe_suite_name ? probe_suite_name : program_invocation_short_name, name,
+		     a->err ? errno_name(-a->err) : "ok", a->err ? a->step : "-",
+		     a->simulated ? "simulated" : "real");
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	/* One write: lines of processes probing at once do not mix. */
+	if (n > 0 && write(fd, line, (size_t)n) != n)
+		printf("# support: could not write %s\n", path);
+	close(fd);
+}
+
+static struct probe_answer *probe_answer(const char *name, size_t len)
+{
+	size_t i = probe_index(name, len);
+	struct probe_answer *a = &answers[i];
+	const struct probe_def *d = probe_def(i);
+	const char *step = "?";
+	char where[sizeof(a->step)];
+
+	if (a->done)
+		return a;
+	if (refused_by_env(d->name)) {
+		a->err = -EPERM;
+		a->simulated = true;
+		snprintf(a->step, sizeof(a->step), "simulated refusal");
+		snprintf(a->why, sizeof(a->why),
+			 "probe %s: EPERM from simulated refusal (BPFLINK_TEST_REFUSE)", d->name);
+	} else {
+		if (d->where == IN_PROCESS) {
+			a->err = d->fn(&step);
+			snprintf(where, sizeof(where), "%s", step);
+		} else {
+			a->err = run_isolated(d, where, sizeof(where));
+		}
+		memcpy(a->step, where, sizeof(a->step));
+		if (a->err)
+			snprintf(a->why, sizeof(a->why), "probe %s: %s from %s (%s)", d->name,
+				 errno_name(-a->err), where, strerror(-a->err));
+	}
+	a->done = true;
+	probe_log(d->name, a);
+	return a;
+}
+
+int sup_probe(const char *name)
+{
+	int err = probe_answer(name, strlen(name))->err;
+
+	if (err)
+		errno = -err;
+	return err;
+}
+
+const char *sup_probe_why(const char *names)
+{
+	const char *p;
+
+	for (p = names; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0)) {
+		struct probe_answer *a = probe_answer(p, strcspn(p, ","));
+
+		if (a->err)
+			return a->why;
+	}
+	return NULL;
+}
+
+const char *sup_probe_step(const char *name)
+{
+	struct probe_answer *a = probe_answer(name, strlen(name));
+
+	return a->err ? a->step : NULL;
+}
+
+bool sup_probe_simulated(const char *name)
+{
+	return probe_answer(name, strlen(name))->simulated;
 }

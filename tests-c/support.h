@@ -4,8 +4,10 @@
  * differential suite (tests-c/diff_*.c).
  *
  * Everything a test needs from the system that is not the library under
- * test lives here: tiny programs and maps made with raw bpf(2), object
- * ids, program run counts, a BTF lookup in vmlinux, a child cgroup, a
+ * test lives here: capability probes that decide what this machine's
+ * kernel can do (and the gate that skips a case, by name, when it cannot),
+ * tiny programs and maps made with raw bpf(2), object ids, program run
+ * counts, a BTF lookup in vmlinux, a child cgroup of the cgroup2 mount, a
  * private network namespace with a veth pair, a private bpffs,
  * BPF_PROG_QUERY, perf events, file offsets for uprobes, fd accounting, a
  * bpftool observer and a way to run a piece of a test in a forked child.
@@ -20,9 +22,13 @@
  *
  * Rules the helpers follow:
  *  - They never print TAP results ("ok"/"not ok"); tests do, through
- *    tap.h. Diagnostics go out as TAP comments ("# ..."). The two inline
- *    wrappers at the end, sup_run_in_child() and sup_done(), are part of
+ *    tap.h. Diagnostics go out as TAP comments ("# ..."). The inline
+ *    wrappers sup_need(), sup_run_in_child() and sup_done() are part of
  *    the calling test and do print its cases.
+ *  - A case is skipped only through sup_need(), when a probe that does not
+ *    use the library is refused (docs/probes.md): as root, tests-c/run.sh
+ *    accepts no other skip. A probe that succeeds never skips anything:
+ *    the case runs and must pass.
  *  - Functions returning an int give >= 0 on success and -errno on failure
  *    (errno is set too), like the library under test. Exceptions: sup_bpf()
  *    answers exactly as the syscall does (-1 and errno), and the getters of
@@ -41,6 +47,7 @@
 #define BPFLINK_TESTS_SUPPORT_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -51,6 +58,9 @@
 #include <linux/bpf.h>
 
 #include "tap.h"
+
+/* Room for a path under the cgroup2 mount or a bpffs. */
+#define SUP_PATH_MAX 256
 
 /* ------------------------------------------------------------------------
  * Checks on error returns.
@@ -96,8 +106,9 @@
 
 /*
  * Why this process cannot use the kernel fixtures (not root, or root but
- * refused a BPF program load: lockdown, seccomp, no CONFIG_BPF), as a
- * one-line reason; NULL when it can. The answer is worked out once.
+ * refused a BPF program load by the bpf_prog_load probe: lockdown,
+ * seccomp, no CONFIG_BPF), as a one-line reason; NULL when it can. The
+ * answer is worked out once.
  */
 const char *sup_root_missing(void);
 
@@ -105,7 +116,9 @@ const char *sup_root_missing(void);
  * The start of a kernel test: skips the whole binary (TAP
  * "1..0 # SKIP reason") when sup_root_missing() gives a reason, installs
  * the exit-time cleanup, and notes the number of open fds that sup_done()
- * compares against at the end.
+ * compares against at the end. Such a whole-binary skip is accepted for a
+ * normal user only: as root, run.sh fails it, since then nothing of the
+ * suite ran.
  */
 void sup_require_root(void);
 /* That number of fds (-1 before sup_require_root()). */
@@ -120,6 +133,101 @@ int sup_start_fds(void);
 void sup_cleanup(void);
 
 /* ------------------------------------------------------------------------
+ * Capability probes (docs/probes.md has the contract shared with the Rust
+ * and Python suites)
+ *
+ * A probe asks the kernel, with raw syscalls and never through a library
+ * under test, for what a group of cases needs: it loads the program, makes
+ * the target (map, cgroup, device, event) and creates the link with a raw
+ * BPF_LINK_CREATE, then closes all of it. The probes run in a forked child,
+ * those touching network hooks in a network namespace of their own, so
+ * nothing of the host is touched. Each name is probed once per process;
+ * later calls get the cached answer.
+ *
+ *   bpf_prog_load        a cgroup_skb program loads (the whole-suite gate
+ *                        behind sup_root_missing())
+ *   cgroup2_mount        /proc/self/mountinfo lists a cgroup2 mount and a
+ *                        child cgroup can be made under it
+ *   btf_vmlinux          /sys/kernel/btf/vmlinux reads and parses
+ *   bpffs_mount          a bpffs mounts in a private mount namespace
+ *   bpftool              a bpftool on PATH runs ("bpftool version")
+ *   veth                 a veth pair can be made (private netns)
+ *   prog_xdp, prog_perf_event, prog_raw_tp
+ *                        only the load of a program of that type
+ *   link_cgroup          cgroup_skb on a child cgroup, INET_INGRESS
+ *   link_xdp, link_tcx   XDP / tcx ingress on lo of a private netns
+ *   link_netfilter       IPv4 LOCAL_OUT, priority 10, private netns
+ *   link_sk_lookup, link_flow_dissector
+ *                        on a private netns
+ *   link_perf_event      a software cpu-clock event of the probe child
+ *   perf_ioc_set_bpf     the same pair joined by PERF_EVENT_IOC_SET_BPF
+ *   link_uprobe_multi, link_uprobe_session
+ *                        one probe on a function of this binary, limited
+ *                        to the probe child's pid
+ *   link_kprobe_multi, link_kprobe_session
+ *                        one probe on SUP_KPROBE_SYM
+ *   iter_bpf_map, iter_bpf_map_elem (on an array map), iter_task,
+ *   iter_cgroup (on the cgroup2 mount, self only)
+ *                        a BPF_TRACE_ITER program of bpf_iter_<target>
+ *
+ * Environment:
+ *   BPFLINK_TEST_REFUSE=name[,name]  those probes answer EPERM without
+ *                       asking the kernel, as a simulated refusal
+ *   BPFLINK_PROBE_LOG=file  each probe appends one line per process:
+ *                       "suite<TAB>name<TAB>ok|ENAME<TAB>step<TAB>real|simulated"
+ *                       (step is "-" for ok; suite is the program's name
+ *                       unless sup_probe_suite() set another)
+ *
+ * An unknown name is a mistake in the test: the process aborts.
+ */
+
+/* The one function the kprobe probes (and the cases that compare with
+ * them) name: it exists in every kernel with BPF and networking. */
+#define SUP_KPROBE_SYM "bpf_fentry_test1"
+
+/* 0 when the capability is there, else -errno (errno set too). */
+int sup_probe(const char *name);
+/* For a comma-separated list of names: the reason of the first refused
+ * one, "probe <name>: <ENAME> from <step> (<strerror>)"; NULL when all
+ * succeed. */
+const char *sup_probe_why(const char *names);
+/* What failed in a refused probe ("BPF_PROG_LOAD", ...); NULL if none. */
+const char *sup_probe_step(const char *name);
+/* Whether the answer came from BPFLINK_TEST_REFUSE, not the kernel. */
+bool sup_probe_simulated(const char *name);
+
+/* For the self-test of the gate (test_probe.c): a probe of the test's own,
+ * run in the process; and forgetting every cached answer (in a forked
+ * child, to start over with another environment). */
+typedef int (*sup_probe_fn)(const char **step);
+void sup_probe_add(const char *name, sup_probe_fn fn);
+void sup_probe_forget(void);
+/* The suite named in BPFLINK_PROBE_LOG lines (default: the program name). */
+void sup_probe_suite(const char *suite);
+
+/*
+ * The gate of a case (or of a group of cases counted as one): true when
+ * every probe in `names` (comma-separated) succeeds, and the case must
+ * then run. Otherwise it prints the case as one skipped TAP line,
+ *   ok N - <case> # SKIP probe <name>: <ENAME> from <step> (<strerror>)
+ * and returns false.
+ */
+static inline bool sup_need(const char *names, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline bool sup_need(const char *names, const char *fmt, ...)
+{
+	const char *why = sup_probe_why(names);
+	va_list ap;
+
+	if (!why)
+		return true;
+	va_start(ap, fmt);
+	tap_vskip(why, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* ------------------------------------------------------------------------
  * Raw bpf(2): programs, maps, queries, pins
  */
 
@@ -129,6 +237,10 @@ long sup_bpf(int cmd, union bpf_attr *attr, unsigned int size);
 /* BPF_LINK_CREATE with raw bpf(2) and no options, so that fixtures use
  * neither library under test: the new link fd, or -errno. */
 int sup_link_create_raw(int prog_fd, int target_fd, enum bpf_attach_type type);
+/* The same with link_create.flags and link_create.tracing.cookie set: the
+ * call a library makes for options with those fields. */
+int sup_link_create_raw_flags(int prog_fd, int target_fd, enum bpf_attach_type type,
+			      __u32 flags, __u64 cookie);
 
 /*
  * Loads the smallest valid program, "r0 = retval; exit", of the given type
@@ -202,8 +314,16 @@ int sup_vmlinux_btf_id(const char *name, unsigned int kind);
  * Cgroup v2
  */
 
+/*
+ * Where cgroup2 is mounted, found once from /proc/self/mountinfo: the
+ * mount point (octal escapes undone) of the first line whose file-system
+ * type is cgroup2. NULL (errno ENOENT) when there is none. No test writes
+ * a cgroup path of its own.
+ */
+const char *sup_cgroup2_root(void);
+
 struct sup_cgroup {
-	char path[128]; /* /sys/fs/cgroup/unified/bpflink-test-<name>-<pid> */
+	char path[SUP_PATH_MAX]; /* <the cgroup2 mount>/bpflink-test-<name>-<pid> */
 	int fd;         /* O_RDONLY | O_DIRECTORY | O_CLOEXEC, or -1 */
 	__u64 id;       /* what the kernel calls the cgroup id */
 };
@@ -306,9 +426,9 @@ bool sup_under_valgrind(void);
  * sup_bpftool("link show id 5") runs "bpftool -j link show id 5" and
  * stores its output (trailing newline removed) in out; sup_bpftool_link()
  * is that for one link id. Returns 0 when bpftool succeeded, -errno
- * otherwise. Tests call them only when sup_have_bpftool().
+ * otherwise. The bpftool is the one the "bpftool" probe found on PATH:
+ * cases using these are gated with sup_need("bpftool", ...).
  */
-bool sup_have_bpftool(void);
 int sup_bpftool(const char *args, char *out, size_t len);
 int sup_bpftool_link(__u32 id, char *out, size_t len);
 /* Whether a flat JSON text has "key":value for an integer or string. */

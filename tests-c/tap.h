@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * A minimal TAP producer for the C tests. Each check prints one line,
- * "ok N - text" or "not ok N - text"; skip() prints "# SKIP reason" and a
- * binary that cannot run at all prints "1..0 # SKIP reason". tests-c/run.sh
- * reads these lines, counts cases and fails the run on any "not ok", and,
- * when it runs as root, on any skip.
+ * "ok N - text" or "not ok N - text"; tap_skip() prints
+ * "ok N - text # SKIP reason" and a binary that cannot run at all prints
+ * "1..0 # SKIP reason". tests-c/run.sh reads these lines, counts cases and
+ * fails the run on any "not ok". Run as root, it also fails on every skip
+ * except a capability probe's ("# SKIP probe <name>: E<NAME> ...", which
+ * support.h's sup_need() prints), and on a whole binary skipped.
  */
 #ifndef BPFLINK_TAP_H
 #define BPFLINK_TAP_H
@@ -31,6 +33,15 @@ static inline int tap_check(int ok, const char *file, int line, const char *fmt,
 	printf("\n");
 	fflush(stdout);
 	return ok;
+}
+
+/* One skipped case: "ok N - <text> # SKIP <why>". */
+static inline void tap_vskip(const char *why, const char *fmt, va_list ap)
+{
+	printf("ok %d - ", ++tap_n);
+	vprintf(fmt, ap);
+	printf(" # SKIP %s\n", why);
+	fflush(stdout);
 }
 
 /* CHECK(cond, "what is checked", ...): one case. Returns cond. */

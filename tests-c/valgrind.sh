@@ -25,7 +25,9 @@
 # HARD_ITERS=100): memcheck runs each instruction 20-50 times slower.
 #
 # For each binary, four cases: it exits 0 under valgrind, its own TAP cases
-# all pass there, memcheck reports no error in any of its processes (forked
+# all pass there (a skip only by a capability probe, passed on to run.sh
+# as "# relayed from valgrind/<binary>: ..."; see tap.sh), memcheck reports
+# no error in any of its processes (forked
 # children included: one log per process), and no memory is definitely or
 # indirectly lost. Suppressions, each explained, are in tests-c/valgrind.supp.
 # Children are followed across exec (test_object runs itself as the
@@ -73,7 +75,7 @@ for bin in "$@"; do
         --trace-children=yes --trace-children-skip="/bin/*,/usr/*,/sbin/*" \
         --log-file="$logs/vg.%p" "$bin" >"$logs/out" 2>&1
     rc=$?
-    check_run "$name under valgrind" $rc "$logs/out"
+    check_run "$name under valgrind" $rc "$logs/out" "valgrind/$name"
 
     # One log per process; those that exec'ed away have no summary.
     procs=0 errors=0 definite=0 indirect=0 eb=0 other_warn=0
