@@ -47,7 +47,7 @@
  * (count mode: that implementation's segments only).
  *
  * Fixtures: links are held on child cgroups of one parent cgroup
- * (/sys/fs/cgroup/unified/bpflink-test-bench-<pid>/c<i>), up to 64 per
+ * (<the cgroup2 mount>/bpflink-test-bench-<pid>/c<i>), up to 64 per
  * cgroup and attach type (the kernel's BPF_CGROUP_MAX_PROGS), over every
  * cgroup attach type whose program loads; the driver makes them with raw
  * bpf(2), not through any implementation. A private bpffs holds the pins.
@@ -61,6 +61,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -222,7 +223,7 @@ static int nslots;
 
 static struct sup_cgroup parent; /* bpflink-test-bench-<pid> */
 #define MAX_CHILDREN 256
-static char children[MAX_CHILDREN][160];
+static char children[MAX_CHILDREN][SUP_PATH_MAX + 16];
 static int child_fd[MAX_CHILDREN];
 static int nchildren;
 
@@ -270,11 +271,11 @@ static int prog_a, prog_b; /* two cgroup_skb programs for create / update */
  * children. Their links went with the process. */
 static void sweep_stale(void)
 {
-	static const char root[] = "/sys/fs/cgroup/unified";
 	static const char prefix[] = "bpflink-test-bench-";
-	DIR *d = opendir(root), *sub;
+	const char *root = sup_cgroup2_root();
+	DIR *d = root ? opendir(root) : NULL, *sub;
 	struct dirent *e, *c;
-	char path[512], child[800];
+	char path[PATH_MAX], child[PATH_MAX + sizeof(e->d_name) + 1];
 
 	if (!d)
 		return;
@@ -287,7 +288,8 @@ static void sweep_stale(void)
 		pid = strtol(e->d_name + sizeof(prefix) - 1, &end, 10);
 		if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", root, e->d_name);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, e->d_name) >= sizeof(path))
+			continue;
 		if ((sub = opendir(path))) {
 			while ((c = readdir(sub)))
 				if (c->d_name[0] == 'c' && c->d_type == DT_DIR) {

@@ -20,8 +20,8 @@ cgroup link). Enumeration walks every link of the system (link_ids()
 starts at 0), so the per-call figure divides by the calls (links) each
 pass made.
 
-It makes its own links (cgroup_skb programs on two child cgroups of
-/sys/fs/cgroup/unified, removed at the end, also on failure) and prints
+It makes its own links (cgroup_skb programs on two child cgroups of the
+cgroup2 mount, removed at the end, also on failure) and prints
 one JSON object: {"ns": {op: {variant: [per-round ns per call]}}, ...}.
 
     py_bench.py [--links N] [--rounds R] [--scale PERCENT]
@@ -33,6 +33,7 @@ import argparse
 import ctypes
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -43,7 +44,21 @@ from bpflink import raw
 SYS_BPF = {"x86_64": 321, "aarch64": 280}[os.uname().machine]
 BPF_PROG_LOAD = 5
 BPF_PROG_TYPE_CGROUP_SKB = 8
-CGROUP_ROOT = "/sys/fs/cgroup/unified"
+
+
+def cgroup2_root() -> str:
+    """The cgroup2 mount, by the rule of every suite (docs/probes.md): the
+    mount point (field 5, octal escapes undone) of the first line of
+    /proc/self/mountinfo whose file-system type, the first field after
+    " - ", is cgroup2."""
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as f:
+        for line in f:
+            fields, sep, rest = line.partition(" - ")
+            if sep and rest.split(" ", 1)[0] == "cgroup2":
+                return re.sub(r"\\([0-3][0-7][0-7])", lambda m: chr(int(m.group(1), 8)),
+                              fields.split(" ")[4])
+    raise RuntimeError("no cgroup2 mount in /proc/self/mountinfo")
+
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -88,7 +103,7 @@ class Fixture:
         self.fds.append(self.prog_b)
         per_cgroup = 64 * len(types)
         while len(self.link_fds) < n:
-            path = f"{CGROUP_ROOT}/bpflink-test-pybench-{os.getpid()}-{len(self.dirs)}"
+            path = f"{cgroup2_root()}/bpflink-test-pybench-{os.getpid()}-{len(self.dirs)}"
             os.mkdir(path)
             self.dirs.append(path)
             cg = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

@@ -22,6 +22,44 @@
 #include <bpf/libbpf.h>
 #include <bpflink.h>
 
+/*
+ * Where cgroup2 is mounted (it varies: a pure cgroup v2 system mounts it in
+ * one place, a system beside the v1 hierarchies in another): the mount
+ * point, field 5, of the first line of /proc/self/mountinfo whose
+ * file-system type, the first field after " - ", is cgroup2. mountinfo
+ * writes a space in a path as "\040"; such escapes are decoded. 0, or -1
+ * when there is no cgroup2 mount.
+ */
+static int cgroup2_mount(char *out, size_t len)
+{
+	char line[4096], mnt[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int ret = -1;
+
+	while (f && ret && fgets(line, sizeof(line), f)) {
+		const char *type = strstr(line, " - ");
+		size_t o = 0;
+		unsigned int c;
+
+		if (!type || strncmp(type + 3, "cgroup2 ", 8) ||
+		    sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		for (const char *p = mnt; *p && o + 1 < len; p++) {
+			if (p[0] == '\\' && sscanf(p + 1, "%3o", &c) == 1) {
+				out[o++] = (char)c;
+				p += 3;
+			} else {
+				out[o++] = *p;
+			}
+		}
+		out[o] = 0;
+		ret = 0;
+	}
+	if (f)
+		fclose(f);
+	return ret;
+}
+
 /* Loads "r0 = verdict; exit" as a cgroup_skb program (no compiler needed). */
 static int load_prog(int verdict)
 {
@@ -79,7 +117,7 @@ static int fail(const char *what)
 
 int main(void)
 {
-	char cg_path[128], fs_dir[] = "/tmp/bpflink-demo-XXXXXX", pin_path[192];
+	char cg_root[4096], cg_path[4200], fs_dir[] = "/tmp/bpflink-demo-XXXXXX", pin_path[192];
 	int prog1 = -1, prog2 = -1, cg = -1, fd, err = 1, mounted = 0;
 	struct bpf_link *link = NULL;
 	__u32 id = 0, my_id;
@@ -91,7 +129,11 @@ int main(void)
 			"for example: sudo make demo\n");
 		return 1;
 	}
-	snprintf(cg_path, sizeof(cg_path), "/sys/fs/cgroup/unified/bpflink-demo-%d", getpid());
+	if (cgroup2_mount(cg_root, sizeof(cg_root))) {
+		fprintf(stderr, "This demo needs cgroup2 mounted (none in /proc/self/mountinfo).\n");
+		return 1;
+	}
+	snprintf(cg_path, sizeof(cg_path), "%s/bpflink-demo-%d", cg_root, getpid());
 
 	printf("1. Load two tiny cgroup_skb programs: one lets packets in, one drops them.\n");
 	prog1 = load_prog(1);

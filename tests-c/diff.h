@@ -204,6 +204,12 @@ void group_skip(const char *why);
  * it, prints the group's TAP skip with the reason and returns false, and
  * the caller returns without group_end(). */
 bool group_begin_root(const char *name);
+/* The same for a group that also needs kernel capabilities: `probes` is a
+ * comma-separated list of support.h's probe names; a refused one skips the
+ * group with that probe's named reason (the only skip tests-c/run.sh
+ * accepts as root). The cases compare the two libraries, so where the
+ * kernel refuses an object itself, both would only fail alike. */
+bool group_begin_need(const char *name, const char *probes);
 
 extern unsigned long diff_cases_total;
 

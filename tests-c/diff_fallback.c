@@ -60,8 +60,8 @@ static void null_opts_group(int cg, int rt)
 	size_t i;
 	int p;
 
-	if (!group_begin_root("raw tracepoint fallback: real programs, NULL opts, every attach "
-			      "type"))
+	if (!group_begin_need("raw tracepoint fallback: real programs, NULL opts, every attach "
+			      "type", "prog_raw_tp"))
 		return;
 	if (!group_check(cg >= 0 && rt >= 0, "loading the programs failed (%d, %d)", cg, rt)) {
 		group_end();
@@ -89,8 +89,8 @@ static void sweep_group(int cg, int rt)
 {
 	size_t i;
 
-	if (!group_begin_root("raw tracepoint fallback: opts sweep (sz x byte), real program, "
-			      "target 0"))
+	if (!group_begin_need("raw tracepoint fallback: opts sweep (sz x byte), real program, "
+			      "target 0", "prog_raw_tp"))
 		return;
 	for (i = 0; i < sizeof(fallback_types) / sizeof(fallback_types[0]); i++) {
 		struct call c = { .fn = FN_CREATE, .a = cg, .b = 0, .u = fallback_types[i] };
@@ -118,8 +118,8 @@ static void recipes_group(int cg, int rt)
 {
 	size_t i, j;
 
-	if (!group_begin_root("raw tracepoint fallback: field recipes, real program, target 0 "
-			      "and 1"))
+	if (!group_begin_need("raw tracepoint fallback: field recipes, real program, target 0 "
+			      "and 1", "prog_raw_tp"))
 		return;
 	for (i = 0; i < sizeof(fallback_types) / sizeof(fallback_types[0]); i++)
 		for (j = 0; j < 2; j++)
@@ -134,7 +134,7 @@ void groups_fallback(void)
 {
 	int cg = -1, rt = -1;
 
-	if (!sup_root_missing()) {
+	if (!sup_root_missing() && !sup_probe("prog_raw_tp")) {
 		cg = sup_prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
 		rt = sup_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, 0, 0);
 	}

@@ -567,6 +567,18 @@ bool group_begin_root(const char *name)
 	return !why;
 }
 
+bool group_begin_need(const char *name, const char *probes)
+{
+	const char *why;
+
+	if (!group_begin_root(name))
+		return false;
+	why = sup_probe_why(probes);
+	if (why)
+		group_skip(why);
+	return !why;
+}
+
 void group_end(void)
 {
 	if (g_skipped)

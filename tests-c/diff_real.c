@@ -211,8 +211,9 @@ static void cgroup_group(void)
 	struct call c;
 	__u64 rev[NLIB];
 
-	if (!group_begin_root("real cgroup links (child cgroup per library): create, ordering, "
-			      "info, ids, update, detach"))
+	/* A raw tracepoint program serves as a program of another type. */
+	if (!group_begin_need("real cgroup links (child cgroup per library): create, ordering, "
+			      "info, ids, update, detach", "link_cgroup,prog_raw_tp"))
 		return;
 	for (k = 0; k < 5; k++)
 		P[k] = sup_prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
@@ -421,8 +422,8 @@ static void tcx_group(void)
 	struct call c;
 	__u64 rev[NLIB];
 
-	if (!group_begin_root("real tcx links on lo (netns per library): relative fd/id, BPF_F_ID, "
-			      "expected_revision, update, detach"))
+	if (!group_begin_need("real tcx links on lo (netns per library): relative fd/id, BPF_F_ID, "
+			      "expected_revision, update, detach", "link_tcx"))
 		return;
 	for (k = 0; k < 6; k++)
 		S[k] = sup_prog_load(BPF_PROG_TYPE_SCHED_CLS, BPF_TCX_INGRESS, 0);
@@ -523,8 +524,9 @@ static void xdp_netfilter_group(void)
 	struct bpf_link_create_opts o;
 	struct call c;
 
-	if (!group_begin_root("real xdp, netfilter, sk_lookup and flow_dissector links "
-			      "(netns per library)"))
+	if (!group_begin_need("real xdp, netfilter, sk_lookup and flow_dissector links "
+			      "(netns per library)",
+			      "link_xdp,link_netfilter,link_sk_lookup,link_flow_dissector"))
 		return;
 	for (k = 0; k < 2; k++) {
 		X[k] = sup_prog_load(BPF_PROG_TYPE_XDP, BPF_XDP, 2);
@@ -632,7 +634,8 @@ static void iter_group(void)
 	struct call c;
 	int lib;
 
-	if (!group_begin_root("real iterator links (task iterator) and bpf_iter_create"))
+	if (!group_begin_need("real iterator links (task iterator) and bpf_iter_create",
+			      "iter_task"))
 		return;
 	btf_id = sup_vmlinux_btf_id("bpf_iter_task", BTF_KIND_FUNC);
 	if (!group_check(btf_id > 0, "no BTF id for bpf_iter_task: %s", strerror(-btf_id)))
@@ -702,7 +705,8 @@ static void perf_group(void)
 	struct bpf_link_create_opts o;
 	struct call c;
 
-	if (!group_begin_root("real perf_event links (software event per library)"))
+	if (!group_begin_need("real perf_event links (software event per library)",
+			      "link_perf_event"))
 		return;
 	for (lib = 0; lib < NLIB; lib++) {
 		pp[lib] = sup_prog_load(BPF_PROG_TYPE_PERF_EVENT, 0, 0);

@@ -239,6 +239,8 @@ int main(void)
 	sup_require_root();
 	hard_load();
 
+	if (!sup_need("link_cgroup,bpffs_mount", "out of memory on cgroup links and a bpffs"))
+		goto out;
 	if (!CHECK(sup_cgroup_create(&cg, "alloc") == 0, "fixture: a child cgroup") ||
 	    !CHECK(sup_bpffs_mount(&fs) == 0, "fixture: a private bpffs"))
 		goto out;

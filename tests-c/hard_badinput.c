@@ -1085,6 +1085,8 @@ static bool fixtures(void)
 {
 	int fd;
 
+	if (!sup_need("link_cgroup,bpffs_mount", "the bad-input table, on cgroup links and a bpffs"))
+		return false;
 	if (sup_cgroup_create(&cg, "badinput"))
 		return CHECK(false, "fixture: a child cgroup: %s", strerror(errno));
 	if (sup_bpffs_mount(&fs))

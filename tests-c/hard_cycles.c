@@ -301,6 +301,8 @@ int main(int argc, char **argv)
 	sup_require_root();
 	libbpf_set_print(count_messages);
 
+	if (!sup_need("link_cgroup,bpffs_mount", "leak cycles on cgroup links and a bpffs"))
+		goto out;
 	if (!CHECK(sup_cgroup_create(&cg, "cycles") == 0, "fixture: a child cgroup") ||
 	    !CHECK(sup_bpffs_mount(&fs) == 0, "fixture: a private bpffs"))
 		goto out;

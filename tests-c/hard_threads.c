@@ -623,6 +623,8 @@ int main(int argc, char **argv)
 	ncg = nthreads < MAX_OWN_CG ? nthreads : MAX_OWN_CG;
 	for (i = 0; i < MAX_OWN_CG; i++)
 		own_cg[i].fd = -1;
+	if (!sup_need("link_cgroup,bpffs_mount", "threads on cgroup links and a bpffs"))
+		goto out;
 	if (!CHECK(sup_cgroup_create(&shared_cg, "threads-shared") == 0,
 		   "fixture: the shared cgroup"))
 		goto out;

@@ -274,13 +274,36 @@ static struct bpf_link *ours_link(void)
 /* ------------------------------------------------------------------------
  * libbpf's objects, bpflink's functions
  */
+/* libbpf's perf-event subclass (struct bpf_link_perf, with detach and
+ * dealloc callbacks of its own); the link owns the perf event fd. */
+static void ref_perf_ours_destroy(void)
+{
+	int pfd = sup_perf_event_sw(PERF_COUNT_SW_CPU_CLOCK), fd;
+	struct bpf_link *l = pfd >= 0 ? ref_attach_perf(prog_perf, pfd) : NULL;
+	__u32 id;
+
+	if (CHECK(l != NULL, "libbpf attach_perf_event on a software event")) {
+		fd = ours.fd(l);
+		CHECK(fd >= 0 && fd != pfd && link_type(fd) == BPF_LINK_TYPE_PERF_EVENT,
+		      "bpflink's bpf_link__fd: a perf_event BPF link, not the event");
+		id = sup_link_id(fd);
+		CHECK_ERR(ours.detach(l), EOPNOTSUPP, "bpflink's detach: perf_event links cannot");
+		CHECK_EQ(ours.destroy(l), 0, "bpflink destroys libbpf's perf-event link");
+		CHECK(!is_open(fd) && !is_open(pfd),
+		      "libbpf's callbacks closed the link and the event");
+		CHECK(link_gone(id), "the link is gone");
+	} else {
+		SUP_CLOSE(pfd);
+	}
+}
+
 static void ref_made_ours_destroy(void)
 {
 	char want[512];
 	struct bpf_link *l;
 	const char *path;
 	__u32 id;
-	int fd, pfd;
+	int fd;
 
 	/* A plain attach link: pinned by bpflink, unpinned by libbpf
 	 * (which frees the string bpflink allocated), destroyed by bpflink
@@ -332,23 +355,8 @@ static void ref_made_ours_destroy(void)
 	}
 	SUP_CLOSE(fd);
 
-	/* libbpf's perf-event subclass (struct bpf_link_perf, with detach and
-	 * dealloc callbacks of its own); the link owns the perf event fd. */
-	pfd = sup_perf_event_sw(PERF_COUNT_SW_CPU_CLOCK);
-	l = pfd >= 0 ? ref_attach_perf(prog_perf, pfd) : NULL;
-	if (CHECK(l != NULL, "libbpf attach_perf_event on a software event")) {
-		fd = ours.fd(l);
-		CHECK(fd >= 0 && fd != pfd && link_type(fd) == BPF_LINK_TYPE_PERF_EVENT,
-		      "bpflink's bpf_link__fd: a perf_event BPF link, not the event");
-		id = sup_link_id(fd);
-		CHECK_ERR(ours.detach(l), EOPNOTSUPP, "bpflink's detach: perf_event links cannot");
-		CHECK_EQ(ours.destroy(l), 0, "bpflink destroys libbpf's perf-event link");
-		CHECK(!is_open(fd) && !is_open(pfd),
-		      "libbpf's callbacks closed the link and the event");
-		CHECK(link_gone(id), "the link is gone");
-	} else {
-		SUP_CLOSE(pfd);
-	}
+	if (sup_need("link_perf_event", "libbpf's perf-event link destroyed by bpflink"))
+		ref_perf_ours_destroy();
 
 	/* Disconnect by bpflink, destroy by libbpf, and the reverse pair. */
 	l = ref_cgroup_link();
@@ -502,6 +510,10 @@ int main(void)
 	ours.set_print(capture_ours);
 	ref.set_print(capture_ref);
 
+	/* libbpf loads every program of the object: XDP and perf_event too. */
+	if (!sup_need("link_cgroup,bpffs_mount,prog_xdp,prog_perf_event",
+		      "link objects crossing between the libraries"))
+		goto out;
 	raw_prog = sup_prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
 	if (!CHECK(raw_prog >= 0 && sup_cgroup_create(&cg, "interop") == 0 &&
 			   sup_bpffs_mount(&fs) == 0,

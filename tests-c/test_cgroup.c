@@ -92,7 +92,7 @@ static void test_create_and_info(void)
 		      (unsigned long long)sup_prog_run_cnt(prog));
 	}
 
-	if (sup_have_bpftool()) {
+	if (sup_need("bpftool", "bpftool: link show id %u", info.id)) {
 		CHECK_EQ(sup_bpftool_link(info.id, json, sizeof(json)), 0,
 			 "bpftool: link show id %u", info.id);
 		CHECK(sup_json_has_str(json, "type", "cgroup") &&
@@ -403,10 +403,15 @@ int main(void)
 	sup_require_root();
 	stats = sup_stats_enable();
 	CHECK(stats >= 0, "enable program run statistics");
-	test_create_and_info();
-	test_update();
-	test_detach();
-	test_order();
+	if (sup_need("link_cgroup", "create: cgroup links, info and effect"))
+		test_create_and_info();
+	/* An XDP program serves as a program of another type. */
+	if (sup_need("link_cgroup,prog_xdp", "update: program replacement"))
+		test_update();
+	if (sup_need("link_cgroup", "detach: by call and by rmdir"))
+		test_detach();
+	if (sup_need("link_cgroup", "order: ordering options"))
+		test_order();
 	SUP_CLOSE(stats);
 	return sup_done();
 }

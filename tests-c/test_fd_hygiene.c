@@ -151,6 +151,8 @@ int main(void)
 	int btf_id;
 
 	sup_require_root();
+	if (!sup_need("iter_bpf_map,link_cgroup", "fd hygiene of iterator and cgroup links"))
+		return sup_done();
 	btf_id = sup_vmlinux_btf_id("bpf_iter_bpf_map", BTF_KIND_FUNC);
 	if (btf_id > 0)
 		fx.iter_prog = sup_prog_load_btf(BPF_PROG_TYPE_TRACING, BPF_TRACE_ITER, btf_id, 0);

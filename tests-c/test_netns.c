@@ -38,7 +38,7 @@ static void test_sk_lookup(int ns)
 	CHECK_EQ(info.prog_id, id_a, "sk_lookup: prog_id");
 	CHECK_EQ(info.netns.netns_ino, ino, "sk_lookup: netns_ino is the namespace inode");
 	CHECK_EQ(info.netns.attach_type, BPF_SK_LOOKUP, "sk_lookup: attach_type");
-	if (sup_have_bpftool())
+	if (sup_need("bpftool", "sk_lookup: bpftool reports type, prog_id and netns_ino"))
 		CHECK(sup_bpftool_link(info.id, json, sizeof(json)) == 0 &&
 			      sup_json_has_str(json, "type", "netns") &&
 			      sup_json_has_int(json, "prog_id", id_a) &&
@@ -155,13 +155,22 @@ int main(void)
 	int ns;
 
 	sup_require_root();
+	if (sup_probe("link_sk_lookup") && sup_probe("link_flow_dissector")) {
+		sup_need("link_sk_lookup", "sk_lookup links");
+		sup_need("link_flow_dissector", "flow dissector links");
+		return sup_done();
+	}
 	if (!CHECK_EQ(sup_netns_enter(), 0, "private network namespace"))
 		return sup_done();
 	ns = sup_netns_open();
 	if (CHECK(ns >= 0, "open /proc/self/ns/net")) {
-		test_sk_lookup(ns);
-		test_flow_dissector(ns);
-		test_bad_target(ns);
+		/* An XDP program serves as a program of another type. */
+		if (sup_need("link_sk_lookup,prog_xdp", "sk_lookup links"))
+			test_sk_lookup(ns);
+		if (sup_need("link_flow_dissector", "flow dissector links"))
+			test_flow_dissector(ns);
+		if (sup_need("link_sk_lookup", "bad netns targets"))
+			test_bad_target(ns);
 		close(ns);
 	}
 	return sup_done();

@@ -60,7 +60,7 @@ static void test_cookie(void)
 	CHECK_EQ(info.perf_event.event.config, PERF_COUNT_SW_CPU_CLOCK, "event.config cpu-clock");
 	CHECK(info.perf_event.event.cookie == COOKIE, "event.cookie is 0x%llx",
 	      (unsigned long long)info.perf_event.event.cookie);
-	if (sup_have_bpftool())
+	if (sup_need("bpftool", "bpftool sees the link"))
 		CHECK(sup_bpftool_link(info.id, json, sizeof(json)) == 0 &&
 			      (sup_json_has_str(json, "type", "perf_event") ||
 			       sup_json_has_int(json, "type", BPF_LINK_TYPE_PERF_EVENT)) &&
@@ -178,9 +178,14 @@ out:
 int main(void)
 {
 	sup_require_root();
-	test_cookie();
-	test_page_faults();
-	test_effect();
-	test_refused();
+	if (sup_need("link_perf_event", "cookie, info and refused calls"))
+		test_cookie();
+	if (sup_need("link_perf_event", "page-faults event"))
+		test_page_faults();
+	if (sup_need("link_perf_event", "effect: samples run the program"))
+		test_effect();
+	/* An XDP program serves as a program of another type. */
+	if (sup_need("link_perf_event,prog_xdp", "refused: what the kernel refuses"))
+		test_refused();
 	return sup_done();
 }

@@ -57,7 +57,7 @@ static void test_pin(int prog, struct sup_cgroup *cg)
 	CHECK(fd >= 0 && sup_link_info(fd, &info) == 0 && info.id == id &&
 		      info.cgroup.cgroup_id == cg->id,
 	      "pin: BPF_OBJ_GET gives the same link on the same cgroup");
-	if (sup_have_bpftool()) {
+	if (sup_need("bpftool", "pin: bpftool -f shows the pin path")) {
 		/* bpftool -f lists pins by scanning the bpffs mounts it sees,
 		 * which include ours: it runs in our mount namespace. */
 		snprintf(args, sizeof(args), "-f link show id %u", id);
@@ -118,6 +118,8 @@ int main(void)
 	int prog;
 
 	sup_require_root();
+	if (!sup_need("link_cgroup,bpffs_mount", "pins of cgroup links on a private bpffs"))
+		return sup_done();
 	prog = sup_prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
 	if (CHECK(prog >= 0 && sup_cgroup_create(&cg, "pin") == 0,
 		  "cgroup_skb program and a cgroup")) {

@@ -119,7 +119,7 @@ static void test_cookies(int prog)
 			  "info: path_size without a path (kernel)");
 	}
 
-	if (sup_have_bpftool()) {
+	if (sup_need("bpftool", "bpftool sees the link")) {
 		sup_link_info(link, &info);
 		CHECK(sup_bpftool_link(info.id, json, sizeof(json)) == 0 &&
 			      sup_json_has_int(json, "prog_id", info.prog_id),
@@ -320,6 +320,8 @@ int main(void)
 	int prog, stats, r;
 
 	sup_require_root();
+	if (!sup_need("link_uprobe_multi", "uprobe_multi links (every case)"))
+		return sup_done();
 	r = sup_file_offset((void *)uprobe_target_one, path, sizeof(path), &offsets[0]);
 	if (!CHECK_EQ(r, 0, "file offset of uprobe_target_one"))
 		return sup_done();
@@ -342,7 +344,8 @@ int main(void)
 		test_cookies(prog);
 		test_pid_and_return(prog);
 		test_ref_ctr(prog);
-		test_session();
+		if (sup_need("link_uprobe_session", "session: the BPF_TRACE_UPROBE_SESSION variant"))
+			test_session();
 		test_refused(prog);
 		close(prog);
 	}
