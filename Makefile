@@ -390,7 +390,7 @@ $(CLIENT_DIR)/client_libbpf_rs: FORCE
 	@mkdir -p $(dir $@)
 	cp $(RS_TARGET)/debug/bpflink-client-libbpf-rs $@
 
-test-clients: setup lib $(BPF_OBJS) $(CLIENT_BINS)
+test-clients: setup lib $(BPF_OBJS) $(CLIENT_BINS) $(PROBE_BIN)
 	tests-c/run.sh tests-c/check_preload.sh
 
 .PHONY: test-clients

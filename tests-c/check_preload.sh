@@ -20,7 +20,15 @@
 #    the program's other link calls must show up too, and the plain run
 #    must trace nothing;
 #  - nothing is left behind: links (by id, asked of bpftool), the private
-#    bpffs and its directory, the child cgroups.
+#    bpffs and its directory, the child cgroups (under the cgroup2 mount,
+#    found by tests-c/cgroup2_root.sh).
+#
+# What the clients need from the kernel is probed first, without libbpf
+# or bpflink (build/tests-c/probe, support.c's probes): the program types
+# and iterator targets of their BPF objects, the links they make, a cgroup
+# and a bpffs. When a probe is refused, each client's runs are one skipped
+# case named after it ("# SKIP probe <name>: ..."); the ld.so checks, which
+# need no kernel, still run.
 #
 # Clients (built by the Makefile, section "libbpf clients over bpflink"):
 #   c-ref  tests-c/client_object.c against the reference libbpf 1.7.0
@@ -40,6 +48,8 @@
 # TAP on stdout (see tests-c/tap.h); run by tests-c/run.sh from make test.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=cgroup2_root.sh
+. "$top/tests-c/cgroup2_root.sh"
 so="$top/build/libbpflink.so.1"
 cdir="$top/build/clients"
 bpf="$top/build/bpf"
@@ -63,11 +73,29 @@ ok() { # ok COND-STATUS "text" [detail...]
 }
 comment() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
+probe="$top/build/tests-c/probe"
 for f in "$so" "$cdir/client_object_ref" "$cdir/client_object_deb" "$cdir/client_libbpf_rs" \
-         "$bpf/link_client.bpf.o" "$bpf/link_skel.bpf.o"; do
+         "$bpf/link_client.bpf.o" "$bpf/link_skel.bpf.o" "$probe"; do
     [ -e "$f" ] || { echo "not ok 1 - $f is not built (make test builds it)"; echo "1..1"; exit 1; }
 done
 mkdir -p "$runs"
+
+# The kernel capabilities every client needs: link_client.bpf.o's cgroup_skb,
+# XDP and task iterator programs, link_skel.bpf.o's bpf_map iterator, their
+# links, the child cgroup and the private bpffs.
+refused=$("$probe" --suite check_preload cgroup2_mount bpffs_mount link_cgroup link_xdp \
+          iter_task iter_bpf_map); prc=$?
+if [ $prc -gt 1 ]; then
+    echo "not ok 1 - the capability probes ran (exit $prc)"; echo "1..1"; exit 1
+fi
+# need "text": true when every probe succeeded; otherwise the client's
+# runs are one case, skipped with the first refused probe's reason.
+need() {
+    [ -z "$refused" ] && return 0
+    n=$((n + 1))
+    echo "ok $n - $1 # SKIP $(head -1 <<<"$refused")"
+    return 1
+}
 
 # Per-marker trace: one line per marked call, "NAME<TAB>f1,f2" (sorted set
 # of bpflink functions traced between its ">>" and "<<").
@@ -215,12 +243,14 @@ c_phases=(
     "bpf_link__destroy|[object layer]=bpf_link__destroy"
     "link_skel__destroy|[object layer, called by libbpf's detach_skeleton]=bpf_link__destroy"
 )
+if need "c-ref: client_object.c over libbpf 1.7.0, with and without the preload"; then
 run_pair c-ref "$cdir/client_object_ref" "$bpf/link_client.bpf.o"
 check_pair c-ref
 expect c-ref "$runs/c-ref.preload.err" "${c_phases[@]}"
 check_direct c-ref bpf_link__fd bpf_link__pin_path bpf_link__disconnect bpf_link_get_info_by_fd \
     bpf_link_get_next_id bpf_link_get_fd_by_id bpf_iter_create libbpf_bpf_link_type_str
 check_clean c-ref
+fi
 
 # --- c-deb: the same program over Debian's libbpf 1.1.2 --------------------
 # One known difference: bpf_link__update_program with a program that was
@@ -229,6 +259,7 @@ check_clean c-ref
 # '...': can't use BPF program without FD (was it loaded?)").
 known_out='^update_program with a program that is not loaded: '
 known_err="can't use BPF program without FD"
+if need "c-deb: client_object.c over libbpf 1.1.2, with and without the preload"; then
 run_pair c-deb "$cdir/client_object_deb" "$bpf/link_client.bpf.o"
 check_pair c-deb "$known_out" "$known_err"
 p=$(grep '^update_program with a program that is not loaded: ' "$runs/c-deb.plain.out")
@@ -244,6 +275,7 @@ check_direct c-deb bpf_link__fd bpf_link__pin_path bpf_link__disconnect \
 check_clean c-deb
 d=$(diff <(grep -Ev "$known_out" "$runs/c-ref.plain.out") <(grep -Ev "$known_out" "$runs/c-deb.plain.out"))
 ok $([ -z "$d" ]; echo $?) "c-ref and c-deb print the same (libbpf 1.7.0 vs 1.1.2, apart from the known line)" "$d"
+fi
 
 # --- rs: libbpf-rs over the reference libbpf 1.7.0 -------------------------
 rs_phases=(
@@ -259,6 +291,7 @@ rs_phases=(
     "Link::unpin|[object layer]=bpf_link__unpin"
     "drop(Link)|[object layer]=bpf_link__destroy"
 )
+if need "rs: libbpf-rs over libbpf 1.7.0, with and without the preload"; then
 run_pair rs "$cdir/client_libbpf_rs" "$bpf/link_client.bpf.o" "$bpf/link_skel.bpf.o"
 check_pair rs
 expect rs "$runs/rs.preload.err" "${rs_phases[@]}"
@@ -266,9 +299,11 @@ expect rs "$runs/rs.preload.err" "${rs_phases[@]}"
 # AsFd for Link: bpf_link__fd; Link::pin_path: bpf_link__pin_path.
 check_direct rs bpf_link__fd bpf_link__pin_path bpf_link_get_next_id bpf_link_get_fd_by_id bpf_iter_create
 check_clean rs
+fi
 
-left=$(ls /sys/fs/cgroup/unified 2>/dev/null | grep -E '^bpflink-(rs)?client-')
-ok $([ -z "$left" ]; echo $?) "no client cgroup left under /sys/fs/cgroup/unified" "$left"
+cg2=$(cgroup2_root)
+left=$([ -n "$cg2" ] && ls "$cg2" 2>/dev/null | grep -E '^bpflink-(rs)?client-')
+ok $([ -z "$left" ]; echo $?) "no client cgroup left under the cgroup2 mount (${cg2:-none})" "$left"
 
 comment "compared: exit status, stdout, stderr (minus trace) of each client with and without" \
         "LD_PRELOAD=$so; outputs in build/clients/runs/"

@@ -51,6 +51,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "cgroup2_root.h"   /* the cgroup2 mount, found as every suite finds it */
 #include "link_skel.skel.h" /* bpftool gen skeleton of link_skel.bpf.o */
 
 /* bpf_link_get_info_by_fd is libbpf 1.2+; Debian's 1.1.2 has only the
@@ -61,12 +62,10 @@
 #define LINK_INFO(fd, info, len) bpf_obj_get_info_by_fd(fd, info, len)
 #endif
 
-#define CGROUP_ROOT "/sys/fs/cgroup/unified"
-
 static int problems;
 static char bpffs[64];       /* the private bpffs mount point */
 static bool bpffs_mounted;
-static char cgroup_path[128];
+static char cgroup_path[PATH_MAX];
 static pid_t main_pid;
 
 /* ------------------------------------------------------------------------
@@ -233,9 +232,17 @@ static void mount_bpffs(void)
 
 static int create_cgroup(void)
 {
+	const char *root = cgroup2_root();
 	int fd;
 
-	snprintf(cgroup_path, sizeof(cgroup_path), CGROUP_ROOT "/bpflink-client-%d", (int)getpid());
+	if (!root)
+		fatal("no cgroup2 mount in /proc/self/mountinfo");
+	if ((size_t)snprintf(cgroup_path, sizeof(cgroup_path), "%s/bpflink-client-%d", root,
+			     (int)getpid()) >= sizeof(cgroup_path)) {
+		errno = ENAMETOOLONG;
+		cgroup_path[0] = 0;
+		fatal("cgroup path");
+	}
 	if (mkdir(cgroup_path, 0755))
 		fatal("mkdir cgroup");
 	fd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -264,7 +271,7 @@ static bool udp_roundtrip(const char *cgroup)
 		int s;
 
 		if (cgroup) {
-			char procs[160];
+			char procs[PATH_MAX + 16];
 			FILE *f;
 
 			snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
@@ -429,6 +436,8 @@ static void normalize(const struct known *k, const char *key, const char *val, c
 		snprintf(out, len, "%s", v == k->vals_map ? "vals" : "another map");
 	} else if (!strcmp(key, "ifindex")) {
 		snprintf(out, len, "%s", (int)v == k->lo ? "lo" : v == 0 ? "0" : "another device");
+	} else if (!strcmp(key, "pid") || !strcmp(key, "tid")) {
+		snprintf(out, len, "%s", (pid_t)v == getpid() ? "this process" : "another process");
 	} else if (!strncmp(val, "\"", 1) && !strncmp(val + 1, bpffs, strlen(bpffs))) {
 		snprintf(out, len, "\"<bpffs>%s", val + 1 + strlen(bpffs));
 	} else {
@@ -601,12 +610,21 @@ int main(int argc, char **argv)
 	k.prog_xdp = prog_id(xdp_pass);
 	k.prog_iter = prog_id(dump_vals);
 	{
-		struct bpf_map *vals = bpf_object__find_map_by_name(obj, "vals");
+		struct bpf_map *vals = bpf_object__find_map_by_name(obj, "vals"), *m;
+		__u32 zero = 0, tgid = getpid();
 
 		k.vals_map = map_id(vals);
 		for (__u32 key = 0; key < 4; key++) {
 			__u32 v = 10 * (key + 1);
 			bpf_map_update_elem(bpf_map__fd(vals), &key, &v, BPF_ANY);
+		}
+		/* dump_vals prints at this process's main thread only. */
+		bpf_object__for_each_map(m, obj) {
+			const char *name = bpf_map__name(m);
+
+			if (strlen(name) > 4 && !strcmp(name + strlen(name) - 4, ".bss"))
+				YES(!bpf_map_update_elem(bpf_map__fd(m), &zero, &tgid, BPF_ANY),
+				    "want_tgid set in .bss");
 		}
 	}
 
@@ -640,19 +658,21 @@ int main(int argc, char **argv)
 	YES(counter(obj, CNT_XDP) > a0, "xdp_pass ran");
 
 	{
-		union bpf_iter_link_info li = { .map.map_fd = bpf_map__fd(bpf_object__find_map_by_name(obj, "vals")) };
+		/* A task iterator limited to this process, through link_info. */
+		union bpf_iter_link_info li = { .task.pid = getpid() };
 		DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, io, .link_info = &li, .link_info_len = sizeof(li));
 
 		iter_link = CALL("bpf_program__attach_iter", bpf_program__attach_iter(dump_vals, &io));
 	}
-	outcome("attach_iter(dump_vals, map vals)", ptr_res(iter_link), "ok");
+	outcome("attach_iter(dump_vals, the tasks of this process)", ptr_res(iter_link), "ok");
 	if (!iter_link)
 		fatal("attach_iter");
 	link_info(bpf_link__fd(iter_link), &info);
 	k.iter_link = info.id;
 	say("link type %s", libbpf_bpf_link_type_str(info.type));
 	YES(info.prog_id == k.prog_iter, "link prog is dump_vals");
-	YES(info.iter.map.map_id == k.vals_map, "iterator walks map vals");
+	YES(info.iter.task.pid == (__u32)getpid() && info.iter.task.tid == 0,
+	    "iterator walks the tasks of this process");
 	fd = bpf_iter_create(bpf_link__fd(iter_link));
 	outcome("bpf_iter_create", fd, "ok");
 	if (fd >= 0) {

@@ -2,7 +2,7 @@
 //!
 //! It does what an ordinary libbpf-rs user does: opens and loads the
 //! clang-compiled object (`ObjectBuilder::open_file`), attaches programs
-//! (`attach_cgroup`, `attach_xdp`, `attach_iter`, the generic `attach`),
+//! (`attach_cgroup`, `attach_xdp`, `attach_iter_with_opts`, the generic `attach`),
 //! and manages the links with `Link::pin`, `Link::open`, `Link::update_prog`,
 //! `Link::detach`, `Link::unpin` and drop (`bpf_link__destroy`), and
 //! enumerates links with `query::LinkInfoIter`. All link work goes through
@@ -24,13 +24,42 @@ use std::ffi::CString;
 use std::fs;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use libbpf_rs::query::{IterType, LinkInfoIter, LinkTypeInfo};
-use libbpf_rs::{Iter, Link, MapCore, MapFlags, Object, ObjectBuilder, PrintLevel, ProgramMut};
+use libbpf_rs::{
+    Iter, IterOpts, Link, MapCore, MapFlags, Object, ObjectBuilder, PrintLevel, ProgramMut,
+};
 
-const CGROUP_ROOT: &str = "/sys/fs/cgroup/unified";
+/// Where cgroup2 is mounted, by the rule of every suite (docs/probes.md):
+/// the mount point (field 5, octal escapes undone) of the first line of
+/// /proc/self/mountinfo whose file-system type, the first field after
+/// " - ", is cgroup2.
+fn cgroup2_root() -> Option<PathBuf> {
+    let text = fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let line = text.lines().find(|l| {
+        l.split_once(" - ")
+            .is_some_and(|(_, rest)| rest.split(' ').next() == Some("cgroup2"))
+    })?;
+    let field = line.split(' ').nth(4)?.as_bytes();
+    let mut path = Vec::with_capacity(field.len());
+    let mut i = 0;
+    while i < field.len() {
+        let octal = field.get(i + 1..i + 4).filter(|d| {
+            field[i] == b'\\' && d[0] <= b'3' && d.iter().all(|c| (b'0'..=b'7').contains(c))
+        });
+        if let Some(d) = octal {
+            path.push((d[0] - b'0') * 64 + (d[1] - b'0') * 8 + (d[2] - b'0'));
+            i += 4;
+        } else {
+            path.push(field[i]);
+            i += 1;
+        }
+    }
+    Some(PathBuf::from(std::ffi::OsString::from_vec(path)))
+}
 
 /// The run's state: the problem count and the paths it made.
 struct Run {
@@ -351,6 +380,12 @@ fn bpftool_show(run: &mut Run, k: &Known, what: &str, id: u32) {
                 Some(0) => "0".into(),
                 _ => "another device".into(),
             },
+            ("pid" | "tid", v) => if v.as_u64() == Some(std::process::id() as u64) {
+                "this process"
+            } else {
+                "another process"
+            }
+            .into(),
             (_, v) => v.to_string().replace(&bpffs, "<bpffs>"),
         };
         line.push_str(&format!(" {key}={shown}"));
@@ -402,10 +437,9 @@ fn main() {
     });
     setup_namespaces();
     mount_bpffs(&mut run);
-    run.cgroup = PathBuf::from(format!(
-        "{CGROUP_ROOT}/bpflink-rsclient-{}",
-        std::process::id()
-    ));
+    let root =
+        cgroup2_root().unwrap_or_else(|| fatal("cgroup2", "no mount in /proc/self/mountinfo"));
+    run.cgroup = root.join(format!("bpflink-rsclient-{}", std::process::id()));
     if let Err(e) = fs::create_dir(&run.cgroup) {
         fatal("mkdir cgroup", e);
     }
@@ -453,6 +487,16 @@ fn main() {
         vals.update(&key.to_ne_bytes(), &v.to_ne_bytes(), MapFlags::ANY)
             .unwrap_or_else(|e| fatal("fill vals", e));
     }
+    // dump_vals prints at this process's main thread only (want_tgid).
+    obj.maps()
+        .find(|m| m.name().to_string_lossy().ends_with(".bss"))
+        .unwrap_or_else(|| fatal("no map", ".bss"))
+        .update(
+            &0u32.to_ne_bytes(),
+            &std::process::id().to_ne_bytes(),
+            MapFlags::ANY,
+        )
+        .unwrap_or_else(|e| fatal("set want_tgid", e));
 
     // --- attach ----------------------------------------------------------
     say("[attach]");
@@ -500,8 +544,12 @@ fn main() {
     run.yes(udp_roundtrip(None), "a datagram goes through lo");
     run.yes(counter(&obj, CNT_XDP) > x0, "xdp_pass ran");
 
-    let r = call("attach_iter", || dump_vals.attach_iter(vals.as_fd()));
-    run.outcome("attach_iter(dump_vals, map vals)", &r, "ok");
+    // A task iterator; libbpf-rs has no option to limit it to one process
+    // (the program picks this one by want_tgid).
+    let r = call("attach_iter", || {
+        dump_vals.attach_iter_with_opts(IterOpts::None)
+    });
+    run.outcome("attach_iter(dump_vals, every task)", &r, "ok");
     let mut iter_link = r.unwrap_or_else(|e| fatal("attach_iter", e));
     let iter_id = link_id(&iter_link);
     match iter_link.info().map(|i| i.info) {
@@ -511,8 +559,8 @@ fn main() {
                 it.target_name.to_string_lossy()
             ));
             run.yes(
-                matches!(it.iter_type, IterType::Map { map_id } if map_id == k.vals_map),
-                "iterator walks map vals",
+                matches!(it.iter_type, IterType::Task { tid: 0, pid: 0 }),
+                "iterator walks every task",
             );
         }
         other => fatal("unexpected iter link info", format!("{other:?}")),
