@@ -15,8 +15,10 @@
  *                                      as "plugin"
  *
  * Links neither library; tests-c/check_dlopen.sh runs it with and without
- * LD_PRELOAD=libbpflink.so.1 and compares. Needs root (a cgroup link); its
- * fixtures are tests-c/support.c's, which never call a library.
+ * LD_PRELOAD=libbpflink.so.1 and compares. Needs root; what it needs of
+ * the kernel is probed first (a refused probe: "1..0 # SKIP probe ...",
+ * which check_dlopen.sh reports as a named skip). Its fixtures are
+ * tests-c/support.c's, which never call a library.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -91,13 +93,20 @@ int main(int argc, char **argv)
 	struct sup_cgroup cg = { .fd = -1 };
 	plugin_run_fn run;
 	void *lib = NULL, *plugin;
+	const char *why;
 	int ret;
 
 	if (argc < 4 || (!strcmp(argv[1], "libbpf") && argc < 5)) {
 		fprintf(stderr, "usage: %s plugin|libbpf|late PLUGIN_SO BPF_OBJ [LIBBPF_SO]\n", argv[0]);
 		return 2;
 	}
+	sup_probe_suite("check_dlopen");
 	sup_require_root();
+	/* What the plugin asks of the kernel: a cgroup link, and the load of
+	 * every program in its object (cgroup_skb, xdp, perf_event). */
+	why = sup_probe_why("cgroup2_mount,link_cgroup,prog_xdp,prog_perf_event");
+	if (why)
+		TAP_SKIP_ALL("%s", why);
 	if (!strcmp(argv[1], "late"))
 		touch_bpflink_early();
 	if (!strcmp(argv[1], "libbpf")) {
