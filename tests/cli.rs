@@ -6,7 +6,13 @@
 //! As a normal user the kernel cases are one skipped line; the permission
 //! case then runs the tool as that user. As root the suite first moves
 //! into a mount namespace of its own (bpffs and scratch files vanish with
-//! it), and the permission case runs the tool as nobody (setpriv).
+//! it), and the permission case runs the tool as nobody (setpriv). A
+//! kernel case that needs more than a cgroup_skb load names the capability
+//! probes it needs (tests/common/probe.rs); when one is refused, the case
+//! is skipped on one line that says which and why.
+//!
+//! The suite also tests the gate itself (tests/common/gate_selftest.rs)
+//! and the rule that finds the cgroup2 mount.
 
 mod common;
 
@@ -20,7 +26,7 @@ use bpflink::link::{self, CreateOpts, Extra};
 use bpflink::sys::consts::attach::{BPF_CGROUP_INET_INGRESS, BPF_PERF_EVENT};
 use common::bpf::{self, obj_id};
 use common::json::{self, Json};
-use common::{Cgroup, Skip, Tap, bpflink, run_unprivileged};
+use common::{Cgroup, Skip, Tap, bpflink, need, run_unprivileged};
 
 /// A link id no link has: ids are allocated cyclically from 1 and never
 /// come near this on a test machine.
@@ -177,14 +183,21 @@ impl K {
     }
 }
 
-fn kernel_cases(t: &mut Tap, k: &K) {
-    let id = k.id.to_string();
+/// The capabilities the shared fixtures ([`K`]) need.
+const K_NEEDS: &[&str] = &["cgroup2_mount", "link_cgroup", "bpffs_mount"];
+
+/// The kernel cases on the shared fixtures; when their probes were
+/// refused (`k` is the skip), each is reported skipped by name.
+fn kernel_cases(t: &mut Tap, k: Result<&K, &Skip>) {
+    let (id, p1, p2) = k
+        .map(|k| (k.id.to_string(), k.p1_id.to_string(), k.p2_id.to_string()))
+        .unwrap_or_default();
     let id = id.as_str();
-    let (p1, p2) = (k.p1_id.to_string(), k.p2_id.to_string());
 
     t.case(
         "show by id, plain: bpftool's fields for a cgroup link",
         || {
+            let k = k.map_err(Skip::clone)?;
             let out = bpflink(&["show", id]);
             let want = format!(
                 "{id}: cgroup  prog {p1}\n\tcgroup_id {}  attach_type cgroup_inet_ingress\n",
@@ -198,6 +211,7 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     t.case(
         "show by id, JSON: one object with bpftool's field names",
         || {
+            let k = k.map_err(Skip::clone)?;
             let j = k.show();
             assert_eq!(
                 j.keys(),
@@ -224,6 +238,7 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     t.case(
         "list: every link once, in id order, ours as show prints it",
         || {
+            let k = k.map_err(Skip::clone)?;
             let all = bpflink(&["list", "--json"]).json();
             let items = all.as_array().expect("an array");
             let ids: Vec<u64> = items.iter().map(|o| o.u64_of("id")).collect();
@@ -258,6 +273,7 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     );
 
     t.case("no such link id, program id or path: exit 3", || {
+        let k = k.map_err(Skip::clone)?;
         let none = k.path("none");
         let cases: &[(&[&str], String)] = &[
             (
@@ -309,6 +325,7 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     });
 
     t.case("path not on a bpffs: exit 4, nothing touched", || {
+        k.map_err(Skip::clone)?; // the link made by the fixtures
         let file = common::scratch().join("not-bpffs");
         let file = file.to_str().unwrap();
         fs::write(file, "x").unwrap();
@@ -340,6 +357,7 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     t.case(
         "a pinned program or a directory is not a link: exit 5, nothing touched",
         || {
+            let k = k.map_err(Skip::clone)?;
             let prog = k.path("prog");
             bpf::obj_pin(k.p1.as_raw_fd(), &prog).expect("BPF_OBJ_PIN of a program");
             let want =
@@ -367,6 +385,7 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     );
 
     t.case("pin, show by path, pin twice, unpin", || {
+        let k = k.map_err(Skip::clone)?;
         let pin = k.path("link");
         assert_eq!(bpflink(&["pin", id, &pin]).succeeds(), "");
         assert!(Path::new(&pin).exists());
@@ -401,6 +420,7 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     t.case(
         "update: by id and path, with and without --replace-prog",
         || {
+            let k = k.map_err(Skip::clone)?;
             assert_eq!(bpflink(&["update", id, "--prog", &p2]).succeeds(), "");
             assert_eq!(k.show().u64_of("prog_id"), k.p2_id as u64);
             // The link runs p2, so replacing p1 is refused; nothing changes.
@@ -431,7 +451,15 @@ fn kernel_cases(t: &mut Tap, k: &K) {
             );
             assert_eq!(k.show().u64_of("prog_id"), k.p1_id as u64);
             bpflink(&["unpin", &pin]).succeeds();
-            // A program of another type: the kernel refuses.
+            Ok(())
+        },
+    );
+
+    t.case(
+        "update to a program of another type: the kernel refuses, exit 6",
+        || {
+            let k = k.map_err(Skip::clone)?;
+            need(&["prog_xdp"])?;
             let xdp = bpf::prog_load(bpf::PROG_XDP, 0, 0, 2).unwrap();
             let x = obj_id(xdp.as_raw_fd()).to_string();
             let line = bpflink(&["update", id, "--prog", &x]).fails(6).to_string();
@@ -447,6 +475,7 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     );
 
     t.case("links that cannot be detached: exit 7 (perf_event)", || {
+        need(&["link_perf_event"])?;
         let prog = bpf::prog_load(bpf::PROG_PERF_EVENT, 0, 0, 0).unwrap();
         // Not cpu-clock: 6.18 reports that one with its own PMU's type.
         let ev = bpf::perf_event_open(1 /* software */, 2 /* page-faults */, 0, 0).unwrap();
@@ -481,6 +510,7 @@ fn kernel_cases(t: &mut Tap, k: &K) {
     t.case(
         "detach by path: the link stays, defunct, with cgroup_id 0",
         || {
+            let k = k.map_err(Skip::clone)?;
             let pin = k.path("det");
             bpflink(&["pin", id, &pin]).succeeds();
             assert_eq!(bpflink(&["detach", &pin, "--json"]).json(), Json::Null);
@@ -545,7 +575,35 @@ fn churn_case(k: &K) {
     });
 }
 
+/// The rule that finds the cgroup2 mount, on a made-up mountinfo: v1
+/// hierarchies and a tmpfs come first, the mount point has an escaped
+/// space, and a later cgroup2 line does not count.
+fn cgroup2_rule_case() {
+    let text = b"31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n\
+        32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime shared:9 - cgroup cgroup rw,cpu\n\
+        41 31 0:38 / /run/my\\040cgroup2 rw,relatime shared:10 - cgroup2 cgroup2 rw\n\
+        42 31 0:39 / /mnt/other rw - cgroup2 cgroup2 rw\n";
+    assert_eq!(
+        common::mount_point_in(text, "cgroup2").as_deref(),
+        Some(Path::new("/run/my cgroup2"))
+    );
+    assert_eq!(
+        common::mount_point_in(text, "tmpfs").as_deref(),
+        Some(Path::new("/sys/fs/cgroup"))
+    );
+    // "cgroup" is not a prefix match of "cgroup2", nor the reverse.
+    assert_eq!(
+        common::mount_point_in(text, "cgroup").as_deref(),
+        Some(Path::new("/sys/fs/cgroup/cpu"))
+    );
+    assert_eq!(common::mount_point_in(text, "tracefs"), None);
+    assert_eq!(common::mount_point_in(b"", "cgroup2"), None);
+}
+
 fn main() -> ExitCode {
+    if let Some(code) = common::gate_selftest::child() {
+        return code;
+    }
     let mut t = Tap::new("cli");
     t.case("the tests' JSON parser accepts JSON and only JSON", || {
         json::self_test();
@@ -559,9 +617,17 @@ fn main() -> ExitCode {
         help_cases();
         Ok(())
     });
+    t.case(
+        "cgroup2 mount: the first cgroup2 line of mountinfo, escapes undone",
+        || {
+            cgroup2_rule_case();
+            Ok(())
+        },
+    );
+    common::gate_selftest::cases(&mut t, &std::env::temp_dir());
 
-    let why = common::kernel_unavailable();
-    if let Some(why) = &why {
+    let gate = common::kernel_gate();
+    if !common::is_root() {
         t.case(
             "no permission: exit 2 with a hint, for every command",
             || {
@@ -569,7 +635,7 @@ fn main() -> ExitCode {
                 Ok(())
             },
         );
-        t.case("kernel tests", || Err(Skip(why.clone())));
+        t.case("kernel tests", || gate.clone());
         return t.done();
     }
 
@@ -590,21 +656,27 @@ fn main() -> ExitCode {
             Ok(())
         },
     );
-    let k = match K::new() {
-        Ok(k) => k,
-        Err(e) => {
-            t.case("kernel fixtures", || panic!("{e}"));
-            return t.done();
-        }
+    // With the kernel's or the fixtures' capabilities refused, each case
+    // below is a named skip.
+    let k = match gate.and_then(|()| need(K_NEEDS)) {
+        Err(skip) => Err(skip),
+        Ok(()) => match K::new() {
+            Ok(k) => Ok(k),
+            Err(e) => {
+                t.case("kernel fixtures", || panic!("{e}"));
+                return t.done();
+            }
+        },
     };
-    kernel_cases(&mut t, &k);
+    kernel_cases(&mut t, k.as_ref());
     t.case("links that vanish during list are skipped", || {
-        churn_case(&k);
+        churn_case(k.as_ref().map_err(Skip::clone)?);
         Ok(())
     });
-    let id = k.id;
+    let id = k.as_ref().map(|k| k.id).map_err(Skip::clone);
     drop(k);
     t.case("nothing left behind: the suite's links are gone", || {
+        let id = id.clone()?;
         common::wait_links_gone(&[id]).unwrap_or_else(|left| panic!("links still there: {left:?}"));
         Ok(())
     });

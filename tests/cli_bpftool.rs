@@ -17,11 +17,17 @@
 //!    only what it has is compared, and the fields it lacks are listed in
 //!    the output.
 //!
-//! Not created, because this kernel refuses them (see
-//! shared/reference/environment.md): kprobe_multi (CONFIG_KPROBES off),
-//! tracing (fentry/fexit: EPERM at load), netkit (CONFIG_NETKIT off),
-//! struct_ops (needs a BTF-described struct_ops map). Their decoding is
-//! covered by unit tests.
+//! Each kind is its own case (iterators one per target), gated on the
+//! capability probes it needs (tests/common/probe.rs, docs/probes.md):
+//! where the machine refuses one, that case and the three checks of each
+//! link it would have made are skipped on named lines, and the rest runs.
+//! The suite ends with a refusal check: itself again, with
+//! `BPFLINK_TEST_REFUSE=iter_bpf_map_elem`, which must skip by name.
+//!
+//! Not created: kprobe_multi, tracing (fentry/fexit), netkit and
+//! struct_ops, which the test machines' kernels refuse or which need more
+//! than a two-instruction program (a BTF-described struct_ops map). Their
+//! decoding is covered by unit tests.
 //!
 //! The suite runs single-threaded in network and mount namespaces of its
 //! own (unshare, not `ip netns exec`, which would hide bpffs): the tools
@@ -41,7 +47,12 @@ use common::bpf::{self, obj_id};
 use common::json::Json;
 use common::{Cgroup, Skip, Tap};
 
-const BPFTOOL: &str = "/usr/sbin/bpftool";
+/// The bpftool on PATH (the `bpftool` probe gates the suite on it).
+fn bpftool() -> &'static str {
+    common::probe::bpftool_path()
+        .and_then(|p| p.to_str())
+        .expect("the bpftool probe succeeded")
+}
 
 /// Uprobe targets in this binary.
 #[inline(never)]
@@ -123,11 +134,13 @@ struct Made {
 #[derive(Default)]
 struct Keep {
     fds: Vec<OwnedFd>,
-    cgroup: Option<Cgroup>,
+    cgroups: Vec<Cgroup>,
 }
 
 struct Fixture {
     made: Vec<Made>,
+    /// Links not made because a probe was refused, with the skip.
+    refused: Vec<(String, Skip)>,
     keep: Keep,
 }
 
@@ -200,18 +213,29 @@ fn netdevices() -> Result<(), String> {
     Ok(())
 }
 
-/// Creates the links, one TAP case per kind.
+/// Creates the links, one TAP case per kind. Each case names the
+/// capability probes it needs and the links it makes: when a probe is
+/// refused, the case is skipped, and so are the per-link cases of
+/// [`compare`] for those links, by name.
 fn create(t: &mut Tap) -> Fixture {
     let mut f = Fixture {
         made: Vec::new(),
+        refused: Vec::new(),
         keep: Keep::default(),
     };
     let none = CreateOpts::default;
     let step = |t: &mut Tap,
                 name: &str,
+                needs: &[&str],
+                links: &[&str],
                 f: &mut Fixture,
                 body: &dyn Fn(&mut Fixture) -> Result<(), String>| {
         t.case(&format!("create: {name}"), || {
+            if let Err(skip) = common::need(needs) {
+                f.refused
+                    .extend(links.iter().map(|l| (l.to_string(), skip.clone())));
+                return Err(skip);
+            }
             body(f).map_err(|e| panic!("{e}"))
         });
     };
@@ -219,6 +243,8 @@ fn create(t: &mut Tap) -> Fixture {
     step(
         t,
         "cgroup links (inet ingress, sock create) in a child cgroup",
+        &["cgroup2_mount", "link_cgroup"],
+        &["cgroup ingress", "cgroup sock_create"],
         &mut f,
         &|f| {
             let cg = Cgroup::new("bpftool")?;
@@ -242,26 +268,30 @@ fn create(t: &mut Tap) -> Fixture {
                 "cgroup",
                 fields("cgroup_inet_sock_create"),
             )?;
-            f.keep.cgroup = Some(cg);
+            f.keep.cgroups.push(cg);
             Ok(())
         },
     );
+    step(t, "XDP on lo", &["link_xdp"], &["xdp lo"], &mut f, &|f| {
+        let lo = ifindex("lo");
+        f.add(
+            "xdp lo",
+            load(bpf::PROG_XDP, BPF_XDP)?,
+            lo as i32,
+            BPF_XDP,
+            none(),
+            "xdp",
+            vec![("devname", s("lo")), ("ifindex", V::U(lo.into()))],
+        )
+    });
     step(
         t,
-        "XDP on lo, tcx ingress and egress on a veth pair",
+        "tcx ingress and egress on a veth pair, one link placed before another",
+        &["veth", "link_tcx"],
+        &["tcx blk0", "tcx blk1", "tcx blk0 before"],
         &mut f,
         &|f| {
             netdevices()?;
-            let lo = ifindex("lo");
-            f.add(
-                "xdp lo",
-                load(bpf::PROG_XDP, BPF_XDP)?,
-                lo as i32,
-                BPF_XDP,
-                none(),
-                "xdp",
-                vec![("devname", s("lo")), ("ifindex", V::U(lo.into()))],
-            )?;
             for (dev, at, name) in [
                 ("blk0", BPF_TCX_INGRESS, "tcx_ingress"),
                 ("blk1", BPF_TCX_EGRESS, "tcx_egress"),
@@ -313,17 +343,20 @@ fn create(t: &mut Tap) -> Fixture {
             )
         },
     );
+    const NETFILTER: [(u32, u32, i32, u32, &str); 3] = [
+        (2, 1, -100, 0, "netfilter ip input"),
+        (10, 4, 50, 0, "netfilter ip6 postrouting"),
+        (2, 0, -150, 1, "netfilter ip prerouting defrag"),
+    ];
     step(
         t,
         "netfilter (ip input, ip6 postrouting, ip prerouting with defrag)",
+        &["link_netfilter"],
+        &NETFILTER.map(|n| n.4),
         &mut f,
         &|f| {
             // flags 1: BPF_F_NETFILTER_IP_DEFRAG (defragment first).
-            for (pf, hook, prio, flags, what) in [
-                (2u32, 1u32, -100i32, 0u32, "netfilter ip input"),
-                (10, 4, 50, 0, "netfilter ip6 postrouting"),
-                (2, 0, -150, 1, "netfilter ip prerouting defrag"),
-            ] {
+            for (pf, hook, prio, flags, what) in NETFILTER {
                 let opts = CreateOpts {
                     extra: Extra::Netfilter {
                         pf,
@@ -351,39 +384,58 @@ fn create(t: &mut Tap) -> Fixture {
             Ok(())
         },
     );
-    step(t, "netns links (sk_lookup, flow_dissector)", &mut f, &|f| {
-        let ns = std::fs::File::open("/proc/self/ns/net").map_err(|e| e.to_string())?;
-        let ino = bpf::netns_ino();
-        for (pt, at, name) in [
-            (bpf::PROG_SK_LOOKUP, BPF_SK_LOOKUP, "sk_lookup"),
-            (
-                bpf::PROG_FLOW_DISSECTOR,
-                BPF_FLOW_DISSECTOR,
-                "flow_dissector",
-            ),
-        ] {
-            f.add(
-                &format!("netns {name}"),
-                load(pt, at)?,
-                ns.as_raw_fd(),
-                at,
-                none(),
-                "netns",
-                vec![("netns_ino", V::U(ino)), ("attach_type", s(name))],
-            )?;
-        }
-        f.keep.fds.push(ns.into());
-        Ok(())
-    });
+    for (pt, at, name, probe, what) in [
+        (
+            bpf::PROG_SK_LOOKUP,
+            BPF_SK_LOOKUP,
+            "sk_lookup",
+            "link_sk_lookup",
+            "netns sk_lookup",
+        ),
+        (
+            bpf::PROG_FLOW_DISSECTOR,
+            BPF_FLOW_DISSECTOR,
+            "flow_dissector",
+            "link_flow_dissector",
+            "netns flow_dissector",
+        ),
+    ] {
+        step(
+            t,
+            &format!("netns link ({name})"),
+            &[probe],
+            &[what],
+            &mut f,
+            &|f| {
+                let ns = std::fs::File::open("/proc/self/ns/net").map_err(|e| e.to_string())?;
+                f.add(
+                    what,
+                    load(pt, at)?,
+                    ns.as_raw_fd(),
+                    at,
+                    none(),
+                    "netns",
+                    vec![
+                        ("netns_ino", V::U(bpf::netns_ino())),
+                        ("attach_type", s(name)),
+                    ],
+                )?;
+                f.keep.fds.push(ns.into());
+                Ok(())
+            },
+        );
+    }
+    let cookie = |c| CreateOpts {
+        extra: Extra::PerfEvent { bpf_cookie: c },
+        ..none()
+    };
     step(
         t,
-        "perf_event links (software event, uprobe, tracepoint)",
+        "perf_event link on a software event",
+        &["link_perf_event"],
+        &["perf_event software"],
         &mut f,
         &|f| {
-            let cookie = |c| CreateOpts {
-                extra: Extra::PerfEvent { bpf_cookie: c },
-                ..none()
-            };
             let ev = bpf::perf_event_open(1, 2 /* page-faults */, 0, 0)
                 .map_err(|e| format!("perf_event_open: {e}"))?;
             f.add(
@@ -400,7 +452,16 @@ fn create(t: &mut Tap) -> Fixture {
                 ],
             )?;
             f.keep.fds.push(ev);
-
+            Ok(())
+        },
+    );
+    step(
+        t,
+        "perf_event link on a uprobe of this binary",
+        &["link_perf_event_uprobe"],
+        &["perf_event uprobe"],
+        &mut f,
+        &|f| {
             let (path, off) = bpf::file_offset(bpflink_test_uprobe_one as *const () as usize)?;
             let ev = bpf::perf_uprobe(&path, off)?;
             f.add(
@@ -418,7 +479,16 @@ fn create(t: &mut Tap) -> Fixture {
                 ],
             )?;
             f.keep.fds.push(ev);
-
+            Ok(())
+        },
+    );
+    step(
+        t,
+        "perf_event link on a tracepoint (sys_enter_getpid)",
+        &["tracefs_mount", "link_perf_event_tracepoint"],
+        &["perf_event tracepoint"],
+        &mut f,
+        &|f| {
             common::mount("tracefs", "/sys/kernel/tracing", "tracefs")?;
             let tp: u64 =
                 std::fs::read_to_string("/sys/kernel/tracing/events/syscalls/sys_enter_getpid/id")
@@ -444,6 +514,8 @@ fn create(t: &mut Tap) -> Fixture {
     step(
         t,
         "uprobe_multi links on this binary (entry with pid, return)",
+        &["link_uprobe_multi"],
+        &["uprobe_multi", "uprobe_multi return"],
         &mut f,
         &|f| {
             let (path, o1) = bpf::file_offset(bpflink_test_uprobe_one as *const () as usize)?;
@@ -497,41 +569,52 @@ fn create(t: &mut Tap) -> Fixture {
             Ok(())
         },
     );
+
+    // Iterators, one case per target. union bpf_iter_link_info: map
+    // {map_fd}; cgroup {order, cgroup_fd, cgroup_id}; task {tid, pid, pid_fd}.
+    let iter_prog = |target: &str| -> Result<OwnedFd, String> {
+        let btf = bpf::vmlinux_btf_id(&format!("bpf_iter_{target}"), bpf::BTF_KIND_FUNC)?;
+        bpf::prog_load(bpf::PROG_TRACING, BPF_TRACE_ITER, btf, 0)
+            .map_err(|e| format!("iter prog {target}: {e}"))
+    };
+    let with = |info: &[u8; 16]| CreateOpts {
+        extra: Extra::Iter {
+            info: info.as_ptr() as u64,
+            info_len: 16,
+        },
+        ..none()
+    };
     step(
         t,
-        "iterator links (bpf_map, bpf_map_elem, task, cgroup)",
+        "iterator bpf_map",
+        &["iter_bpf_map"],
+        &["iter bpf_map"],
         &mut f,
         &|f| {
-            let btf = |n: &str| bpf::vmlinux_btf_id(n, bpf::BTF_KIND_FUNC);
-            let iter_prog = |n: &str| -> Result<OwnedFd, String> {
-                bpf::prog_load(bpf::PROG_TRACING, BPF_TRACE_ITER, btf(n)?, 0)
-                    .map_err(|e| format!("iter prog {n}: {e}"))
-            };
-            // union bpf_iter_link_info: map {map_fd}; cgroup {order, cgroup_fd,
-            // cgroup_id}; task {tid, pid, pid_fd}.
-            let with = |info: &[u8; 16]| CreateOpts {
-                extra: Extra::Iter {
-                    info: info.as_ptr() as u64,
-                    info_len: 16,
-                },
-                ..none()
-            };
             f.add(
                 "iter bpf_map",
-                iter_prog("bpf_iter_bpf_map")?,
+                iter_prog("bpf_map")?,
                 0,
                 BPF_TRACE_ITER,
                 none(),
                 "iter",
                 vec![("target_name", s("bpf_map"))],
-            )?;
-
+            )
+        },
+    );
+    step(
+        t,
+        "iterator bpf_map_elem",
+        &["iter_bpf_map_elem"],
+        &["iter bpf_map_elem"],
+        &mut f,
+        &|f| {
             let map = bpf::map_create(bpf::MAP_ARRAY, 8, 4).map_err(|e| format!("map: {e}"))?;
             let mut info = [0u8; 16];
             info[..4].copy_from_slice(&(map.as_raw_fd() as u32).to_ne_bytes());
             f.add(
                 "iter bpf_map_elem",
-                iter_prog("bpf_iter_bpf_map_elem")?,
+                iter_prog("bpf_map_elem")?,
                 0,
                 BPF_TRACE_ITER,
                 with(&info),
@@ -542,48 +625,67 @@ fn create(t: &mut Tap) -> Fixture {
                 ],
             )?;
             f.keep.fds.push(map);
-
+            Ok(())
+        },
+    );
+    step(
+        t,
+        "iterator task",
+        &["iter_task"],
+        &["iter task"],
+        &mut f,
+        &|f| {
             let pid = std::process::id();
             let mut info = [0u8; 16];
             info[4..8].copy_from_slice(&pid.to_ne_bytes());
             f.add(
                 "iter task",
-                iter_prog("bpf_iter_task")?,
+                iter_prog("task")?,
                 0,
                 BPF_TRACE_ITER,
                 with(&info),
                 "iter",
                 vec![("target_name", s("task")), ("pid", V::U(pid.into()))],
-            )?;
-
-            let cg = f.keep.cgroup.as_ref().ok_or("no cgroup")?;
-            let (cgfd, cgid) = (cg.dir.as_raw_fd(), cg.id);
+            )
+        },
+    );
+    step(
+        t,
+        "iterator cgroup (a child cgroup of its own)",
+        &["cgroup2_mount", "iter_cgroup"],
+        &["iter cgroup"],
+        &mut f,
+        &|f| {
+            let cg = Cgroup::new("bpftool-iter")?;
             let mut info = [0u8; 16];
             info[..4].copy_from_slice(&1u32.to_ne_bytes()); // BPF_CGROUP_ITER_SELF_ONLY
-            info[4..8].copy_from_slice(&(cgfd as u32).to_ne_bytes());
+            info[4..8].copy_from_slice(&(cg.dir.as_raw_fd() as u32).to_ne_bytes());
             f.add(
                 "iter cgroup",
-                iter_prog("bpf_iter_cgroup")?,
+                iter_prog("cgroup")?,
                 0,
                 BPF_TRACE_ITER,
                 with(&info),
                 "iter",
                 vec![
                     ("target_name", s("cgroup")),
-                    ("cgroup_id", V::U(cgid)),
+                    ("cgroup_id", V::U(cg.id)),
                     ("order", s("self_only")),
                 ],
-            )
+            )?;
+            f.keep.cgroups.push(cg);
+            Ok(())
         },
     );
     step(
         t,
         "raw tracepoint link (sys_enter, with a cookie)",
+        &["raw_tracepoint_open"],
+        &["raw_tracepoint"],
         &mut f,
         &|f| {
             let prog = load(bpf::PROG_RAW_TRACEPOINT, 0)?;
-            let name = c"sys_enter";
-            let fd = bpflink::sys::raw_tracepoint_open(prog.as_raw_fd(), name.as_ptr() as u64, 45)
+            let fd = bpf::raw_tracepoint_open(prog.as_raw_fd(), c"sys_enter", 45)
                 .map_err(|e| format!("BPF_RAW_TRACEPOINT_OPEN: {e}"))?;
             f.record(
                 "raw_tracepoint",
@@ -596,24 +698,32 @@ fn create(t: &mut Tap) -> Fixture {
             Ok(())
         },
     );
-    step(t, "sockmap link (sk_skb stream verdict)", &mut f, &|f| {
-        let map = bpf::map_create(bpf::MAP_SOCKMAP, 4, 1).map_err(|e| format!("sockmap: {e}"))?;
-        let id = obj_id(map.as_raw_fd());
-        f.add(
-            "sockmap",
-            load(bpf::PROG_SK_SKB, BPF_SK_SKB_STREAM_VERDICT)?,
-            map.as_raw_fd(),
-            BPF_SK_SKB_STREAM_VERDICT,
-            none(),
-            "sockmap",
-            vec![
-                ("map_id", V::U(id.into())),
-                ("attach_type", s("sk_skb_stream_verdict")),
-            ],
-        )?;
-        f.keep.fds.push(map);
-        Ok(())
-    });
+    step(
+        t,
+        "sockmap link (sk_skb stream verdict)",
+        &["link_sockmap"],
+        &["sockmap"],
+        &mut f,
+        &|f| {
+            let map =
+                bpf::map_create(bpf::MAP_SOCKMAP, 4, 1).map_err(|e| format!("sockmap: {e}"))?;
+            let id = obj_id(map.as_raw_fd());
+            f.add(
+                "sockmap",
+                load(bpf::PROG_SK_SKB, BPF_SK_SKB_STREAM_VERDICT)?,
+                map.as_raw_fd(),
+                BPF_SK_SKB_STREAM_VERDICT,
+                none(),
+                "sockmap",
+                vec![
+                    ("map_id", V::U(id.into())),
+                    ("attach_type", s("sk_skb_stream_verdict")),
+                ],
+            )?;
+            f.keep.fds.push(map);
+            Ok(())
+        },
+    );
     f
 }
 
@@ -821,16 +931,23 @@ fn against_fdinfo(o: &Json, fd: i32) -> (Vec<String>, Vec<String>) {
 /// the whole listing when it meets a link another process is creating at
 /// that moment (EAGAIN), which happens on a busy machine.
 fn bpftool_list() -> common::Run {
-    let mut r = common::run(BPFTOOL, &["-j", "link", "list"]);
+    let mut r = common::run(bpftool(), &["-j", "link", "list"]);
     for _ in 0..20 {
         if r.code == 0 && !r.stdout.contains("\"error\"") {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
-        r = common::run(BPFTOOL, &["-j", "link", "list"]);
+        r = common::run(bpftool(), &["-j", "link", "list"]);
     }
     r
 }
+
+/// The three checks of each link.
+const CHECKS: [&str; 3] = [
+    "bpflink reports what was made",
+    "the kernel's fdinfo agrees",
+    "bpftool agrees",
+];
 
 fn compare(t: &mut Tap, f: &Fixture) {
     let ours = common::bpflink(&["--json", "list"]);
@@ -859,11 +976,19 @@ fn compare(t: &mut Tap, f: &Fixture) {
             .unwrap_or_else(|e| panic!("bpftool JSON ({e}): {}", theirs.stdout));
         Ok(())
     });
-    let (om, tm) = (by_id(&ours_list), by_id(&bpftool_list));
+    // A listing whose case failed or was filtered out stays Null: no
+    // links, and the per-link cases that run fail on the missing link.
+    fn listed(l: &Json) -> BTreeMap<u64, &Json> {
+        match l {
+            Json::Null => BTreeMap::new(),
+            l => by_id(l),
+        }
+    }
+    let (om, tm) = (listed(&ours_list), listed(&bpftool_list));
     let mut lacking: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for l in &f.made {
         let label = format!("{} (link {})", l.what, l.id);
-        t.case(&format!("{label}: bpflink reports what was made"), || {
+        t.case(&format!("{label}: {}", CHECKS[0]), || {
             let o = om.get(&(l.id as u64)).expect("listed");
             assert_eq!(o.str_of("type"), l.type_, "{o}");
             assert_eq!(o.u64_of("prog_id"), l.prog_id as u64, "{o}");
@@ -876,7 +1001,7 @@ fn compare(t: &mut Tap, f: &Fixture) {
             assert_eq!(head, format!("{}: {}  prog {}", l.id, l.type_, l.prog_id));
             Ok(())
         });
-        t.case(&format!("{label}: the kernel's fdinfo agrees"), || {
+        t.case(&format!("{label}: {}", CHECKS[1]), || {
             let o = om.get(&(l.id as u64)).expect("listed");
             let (compared, absent) = against_fdinfo(o, l.fd.as_raw_fd());
             let mut note = format!("{label}: fdinfo: compared {}", compared.join(", "));
@@ -886,7 +1011,7 @@ fn compare(t: &mut Tap, f: &Fixture) {
             t_note(&note);
             Ok(())
         });
-        t.case(&format!("{label}: bpftool agrees"), || {
+        t.case(&format!("{label}: {}", CHECKS[2]), || {
             let (o, b) = (
                 om.get(&(l.id as u64)).expect("listed"),
                 tm.get(&(l.id as u64)).expect("bpftool lists it"),
@@ -932,6 +1057,12 @@ fn compare(t: &mut Tap, f: &Fixture) {
             Ok(())
         });
     }
+    // The links a refused probe kept from being made: their checks, by name.
+    for (what, skip) in &f.refused {
+        for check in CHECKS {
+            t.case(&format!("{what}: {check}"), || Err(skip.clone()));
+        }
+    }
     for (fields, links) in lacking {
         t.note(&format!(
             "bpftool {} lacks: {fields}: {}",
@@ -947,7 +1078,7 @@ fn t_note(text: &str) {
 }
 
 fn bpftool_version() -> String {
-    let r = common::run(BPFTOOL, &["version"]);
+    let r = common::run(bpftool(), &["version"]);
     r.stdout
         .lines()
         .next()
@@ -956,18 +1087,54 @@ fn bpftool_version() -> String {
         .to_string()
 }
 
+/// The path a machine without `bpf_map_elem` iterators takes, on every
+/// machine: this suite again, only its `bpf_map_elem` cases, with that
+/// probe refused by `BPFLINK_TEST_REFUSE`. Each case is a named skip, the
+/// run passes, and the probe log says the refusal was simulated.
+fn refusal_check() {
+    let log = common::scratch().join("refusal-check.log");
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("bpf_map_elem")
+        .env("BPFLINK_TEST_REFUSE", "iter_bpf_map_elem")
+        .env("BPFLINK_PROBE_LOG", &log)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("running the suite again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "the run passes:\n{stdout}");
+    let skip = "# SKIP probe iter_bpf_map_elem: EPERM from simulated refusal (BPFLINK_TEST_REFUSE)";
+    let results: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("ok ") || l.starts_with("not ok "))
+        .collect();
+    let mut want = vec![format!("ok 1 - create: iterator bpf_map_elem {skip}")];
+    for (i, check) in CHECKS.iter().enumerate() {
+        want.push(format!("ok {} - iter bpf_map_elem: {check} {skip}", i + 2));
+    }
+    assert_eq!(results, want, "in:\n{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l == "# cli_bpftool: skipped capabilities: iter_bpf_map_elem (EPERM)"),
+        "{stdout}"
+    );
+    let logged = std::fs::read_to_string(&log).expect("the probe log");
+    let refusals: Vec<&str> = logged
+        .lines()
+        .filter(|l| l.split('\t').nth(2) != Some("ok"))
+        .collect();
+    assert_eq!(
+        refusals,
+        ["cli_bpftool\titer_bpf_map_elem\tEPERM\tsimulated refusal\tsimulated"],
+        "probe log:\n{logged}"
+    );
+}
+
 fn main() -> ExitCode {
     let mut t = Tap::new("cli_bpftool");
-    if let Some(why) = common::kernel_unavailable() {
-        t.case("bpflink and bpftool agree on every link type", || {
-            Err(Skip(why.clone()))
-        });
-        return t.done();
-    }
-    if !std::path::Path::new(BPFTOOL).exists() {
-        t.case("bpflink and bpftool agree on every link type", || {
-            Err(Skip(format!("{BPFTOOL} not installed")))
-        });
+    const ALL: &str = "bpflink and bpftool agree on every link type";
+    if let Err(skip) = common::kernel_gate().and_then(|()| common::need(&["bpftool"])) {
+        t.case(ALL, || Err(skip.clone()));
         return t.done();
     }
     if let Err(e) = common::private_namespaces(true) {
@@ -994,6 +1161,13 @@ fn main() -> ExitCode {
                     "still listed: {list}"
                 );
             }
+            Ok(())
+        },
+    );
+    t.case(
+        "refusal check: the map-element iterator refused by simulation is a named skip, not a failure",
+        || {
+            refusal_check();
             Ok(())
         },
     );

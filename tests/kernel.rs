@@ -1,83 +1,64 @@
 //! The safe Rust API on the real kernel: a cgroup link created, read,
 //! found, updated, detached and closed through `bpflink::link`.
-//! As a normal user these tests print one line and pass without running.
+//!
+//! A normal libtest file, its tests run on parallel threads. As a normal
+//! user the tests pass without running and one line says why. As root each
+//! test first asks the capability probes it needs (tests/common/probe.rs);
+//! a refused probe makes the test pass without running and prints
+//! `kernel: <test> # SKIP probe <name>: ...` on stderr (libtest captures
+//! print!, not a direct write to stderr, so the line shows in its output).
 
-use std::fs;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+mod common;
+
+use std::io::Write;
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use bpflink::link::{self, CreateOpts, Detail, FdByIdOpts, UpdateOpts};
 use bpflink::sys::consts::{attach::BPF_CGROUP_INET_INGRESS, flags::BPF_F_REPLACE, link_type};
+use common::{Cgroup, bpf};
 
-/// Loads "r0 = verdict; exit" as a cgroup_skb program.
+/// Loads "r0 = verdict; exit" as a cgroup_skb program (raw bpf(2)).
 fn load_prog(verdict: i32) -> OwnedFd {
-    #[repr(C)]
-    struct Insn {
-        code: u8,
-        regs: u8,
-        off: i16,
-        imm: i32,
-    }
-    // BPF_ALU64 | BPF_MOV | BPF_K into r0, then BPF_JMP | BPF_EXIT.
-    let insns = [
-        Insn {
-            code: 0xb7,
-            regs: 0,
-            off: 0,
-            imm: verdict,
-        },
-        Insn {
-            code: 0x95,
-            regs: 0,
-            off: 0,
-            imm: 0,
-        },
-    ];
-    let license = c"GPL";
-    // Leading part of union bpf_attr for BPF_PROG_LOAD (zero beyond).
-    let mut attr = [0u64; 16];
-    attr[0] = 8 /* BPF_PROG_TYPE_CGROUP_SKB */ | (2u64 << 32) /* insn_cnt */;
-    attr[1] = insns.as_ptr() as u64;
-    attr[2] = license.as_ptr() as u64;
-    attr[8] = (BPF_CGROUP_INET_INGRESS as u64) << 32; // expected_attach_type @ 68
-    // SAFETY: a BPF_PROG_LOAD attr of 128 bytes; the kernel reads the
-    // instructions and license through live pointers.
-    let fd = unsafe { libc::syscall(libc::SYS_bpf, 5, attr.as_mut_ptr(), 128) };
-    assert!(
-        fd >= 0,
-        "BPF_PROG_LOAD: {}",
-        std::io::Error::last_os_error()
-    );
-    // SAFETY: a fresh fd owned by nobody else.
-    unsafe { OwnedFd::from_raw_fd(fd as i32) }
+    bpf::prog_load(
+        bpf::PROG_CGROUP_SKB,
+        bpf::ATTACH_CGROUP_INET_INGRESS,
+        0,
+        verdict,
+    )
+    .unwrap_or_else(|e| panic!("BPF_PROG_LOAD: {e}"))
 }
 
-fn root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("skipped: kernel tests need root (CAP_BPF, CAP_SYS_ADMIN)");
-        return false;
+/// Whether `test` may run: root, and every probe of `needs` succeeds.
+/// Else one line on stderr says why (as a normal user once per process).
+fn may_run(test: &str, needs: &[&str]) -> bool {
+    static NOT_ROOT: std::sync::Once = std::sync::Once::new();
+    common::probe::set_suite("kernel");
+    let skip = match common::kernel_gate().and_then(|()| common::need(needs)) {
+        Ok(()) => return true,
+        Err(skip) => skip,
+    };
+    let line = format!("kernel: {test} # SKIP {}\n", skip.why());
+    if common::is_root() {
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    } else {
+        NOT_ROOT.call_once(|| {
+            let _ = std::io::stderr()
+                .write_all(format!("kernel: skipped: {}\n", skip.why()).as_bytes());
+        });
     }
-    true
+    false
 }
 
-struct Cgroup(String);
-impl Drop for Cgroup {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir(&self.0);
-    }
-}
+/// What the cgroup-link tests need beyond a program load.
+const CGROUP_LINKS: &[&str] = &["cgroup2_mount", "link_cgroup"];
 
 #[test]
 fn cgroup_link_lifecycle_through_the_rust_api() {
-    if !root() {
+    if !may_run("cgroup_link_lifecycle_through_the_rust_api", CGROUP_LINKS) {
         return;
     }
-    let cg = Cgroup(format!(
-        "/sys/fs/cgroup/unified/bpflink-rust-{}",
-        std::process::id()
-    ));
-    fs::create_dir(&cg.0).unwrap();
-    let dir = fs::File::open(&cg.0).unwrap();
+    let cg = Cgroup::new("rust-lifecycle").unwrap();
+    let dir = &cg.dir;
     let (p1, p2) = (load_prog(1), load_prog(0));
 
     let fd = link::create(
@@ -138,7 +119,7 @@ fn cgroup_link_lifecycle_through_the_rust_api() {
 
 #[test]
 fn kernel_errors_come_back_as_errno() {
-    if !root() {
+    if !may_run("kernel_errors_come_back_as_errno", &[]) {
         return;
     }
     assert_eq!(link::detach(-1).unwrap_err().0, libc::EBADF);
@@ -160,15 +141,11 @@ fn kernel_errors_come_back_as_errno() {
 
 #[test]
 fn details_prog_fd_by_id_and_on_bpffs() {
-    if !root() {
+    if !may_run("details_prog_fd_by_id_and_on_bpffs", CGROUP_LINKS) {
         return;
     }
-    let cg = Cgroup(format!(
-        "/sys/fs/cgroup/unified/bpflink-rust-details-{}",
-        std::process::id()
-    ));
-    fs::create_dir(&cg.0).unwrap();
-    let dir = fs::File::open(&cg.0).unwrap();
+    let cg = Cgroup::new("rust-details").unwrap();
+    let dir = &cg.dir;
     let p1 = load_prog(1);
     let fd = link::create(
         p1.as_raw_fd(),
@@ -185,11 +162,10 @@ fn details_prog_fd_by_id_and_on_bpffs() {
         (d.type_, d.id, d.prog_id),
         (info.type_, info.id, info.prog_id)
     );
-    use std::os::unix::fs::MetadataExt;
     assert_eq!(
         d.detail,
         link::Detail::Cgroup {
-            cgroup_id: dir.metadata().unwrap().ino(),
+            cgroup_id: cg.id,
             attach_type: BPF_CGROUP_INET_INGRESS,
         }
     );

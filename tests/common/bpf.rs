@@ -24,6 +24,19 @@ pub const PROG_NETFILTER: u32 = 32;
 pub const MAP_ARRAY: u32 = 2;
 pub const MAP_SOCKMAP: u32 = 15;
 
+// enum bpf_attach_type, written out here so that the probes and fixtures
+// do not take their numbers from the library under test.
+pub const ATTACH_CGROUP_INET_INGRESS: u32 = 0;
+pub const ATTACH_SK_SKB_STREAM_VERDICT: u32 = 5;
+pub const ATTACH_FLOW_DISSECTOR: u32 = 17;
+pub const ATTACH_TRACE_ITER: u32 = 28;
+pub const ATTACH_SK_LOOKUP: u32 = 36;
+pub const ATTACH_XDP: u32 = 37;
+pub const ATTACH_PERF_EVENT: u32 = 41;
+pub const ATTACH_NETFILTER: u32 = 45;
+pub const ATTACH_TCX_INGRESS: u32 = 46;
+pub const ATTACH_TRACE_UPROBE_MULTI: u32 = 48;
+
 fn sys_bpf(cmd: u32, attr: &mut [u8]) -> Result<i64, Errno> {
     // SAFETY: `attr` is a live buffer of its length; the commands used here
     // only read through the addresses placed in it, which the callers keep
@@ -74,6 +87,38 @@ pub fn map_create(map_type: u32, value_size: u32, max_entries: u32) -> Result<Ow
     put32(&mut a, 12, max_entries);
     a[28..40].copy_from_slice(b"bpflink_test");
     sys_bpf(0 /* BPF_MAP_CREATE */, &mut a).map(owned)
+}
+
+/// A raw BPF_LINK_CREATE: prog_fd, target (fd or ifindex), attach_type,
+/// flags, and `tail` copied to offset 16, where the per-kind union starts.
+/// The addresses inside `tail` must stay valid for the call.
+pub fn link_create(
+    prog: RawFd,
+    target: u32,
+    attach_type: u32,
+    flags: u32,
+    tail: &[u8],
+) -> Result<OwnedFd, Errno> {
+    let mut a = [0u8; 64];
+    put32(&mut a, 0, prog as u32);
+    put32(&mut a, 4, target);
+    put32(&mut a, 8, attach_type);
+    put32(&mut a, 12, flags);
+    a[16..16 + tail.len()].copy_from_slice(tail);
+    sys_bpf(28 /* BPF_LINK_CREATE */, &mut a).map(owned)
+}
+
+/// A raw BPF_RAW_TRACEPOINT_OPEN of a raw_tracepoint program.
+pub fn raw_tracepoint_open(
+    prog: RawFd,
+    name: &std::ffi::CStr,
+    cookie: u64,
+) -> Result<OwnedFd, Errno> {
+    let mut a = [0u8; 24];
+    put64(&mut a, 0, name.as_ptr() as u64);
+    put32(&mut a, 8, prog as u32);
+    put64(&mut a, 16, cookie);
+    sys_bpf(17 /* BPF_RAW_TRACEPOINT_OPEN */, &mut a).map(owned)
 }
 
 /// Id of a program or map fd (`BPF_OBJ_GET_INFO_BY_FD`; both infos start
@@ -130,13 +175,17 @@ pub fn perf_event_open(
     }
 }
 
-/// A uprobe perf event on `path` at file offset `offset`.
-pub fn perf_uprobe(path: &str, offset: u64) -> Result<OwnedFd, String> {
-    let t: u32 = std::fs::read_to_string("/sys/bus/event_source/devices/uprobe/type")
-        .map_err(|e| format!("uprobe PMU type: {e}"))?
+/// The perf event type of the uprobe PMU, from sysfs.
+pub fn uprobe_pmu_type() -> std::io::Result<u32> {
+    std::fs::read_to_string("/sys/bus/event_source/devices/uprobe/type")?
         .trim()
         .parse()
-        .map_err(|e| format!("uprobe PMU type: {e}"))?;
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// A uprobe perf event on `path` at file offset `offset`.
+pub fn perf_uprobe(path: &str, offset: u64) -> Result<OwnedFd, String> {
+    let t = uprobe_pmu_type().map_err(|e| format!("uprobe PMU type: {e}"))?;
     let p = CString::new(path).unwrap();
     perf_event_open(t, 0, p.as_ptr() as u64, offset)
         .map_err(|e| format!("perf_event_open(uprobe): {e}"))

@@ -1,6 +1,8 @@
-//! Shared by the CLI test suites (`tests/cli.rs`, `tests/cli_bpftool.rs`):
-//! a small TAP runner, a strict JSON parser, running the built `bpflink`,
-//! and kernel fixtures made with raw bpf(2) and friends.
+//! Shared by the kernel test suites (`tests/cli.rs`, `tests/cli_bpftool.rs`,
+//! `tests/kernel.rs`): a small TAP runner, a strict JSON parser, running
+//! the built `bpflink`, kernel fixtures made with raw bpf(2) and friends,
+//! and the capability probes that decide what this machine can do
+//! ([`probe`], docs/probes.md).
 //!
 //! The suites are `harness = false` test binaries: they run single-threaded
 //! from `main`, which lets them `unshare` a mount (and network) namespace
@@ -12,8 +14,11 @@
 #![allow(dead_code)]
 
 pub mod bpf;
+pub mod gate_selftest;
 pub mod json;
+pub mod probe;
 
+use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -22,17 +27,59 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output, Stdio};
 use std::sync::Mutex;
 
-/// Why a case did not run.
-pub struct Skip(pub String);
+/// Why a case did not run: a refused capability probe, or anything else.
+#[derive(Clone, Debug)]
+pub struct Skip {
+    why: String,
+    /// The probe's name and errno name, for a probe's refusal.
+    probe: Option<(String, String)>,
+}
+
+impl Skip {
+    /// A skip for another reason than a probe (as root, it fails the run).
+    pub fn because(why: impl Into<String>) -> Self {
+        Self {
+            why: why.into(),
+            probe: None,
+        }
+    }
+
+    /// The skip of a case that needs the capability `name`, refused.
+    pub fn refused(name: &str, r: &probe::Refusal) -> Self {
+        Self {
+            why: format!("probe {name}: {r}"),
+            probe: Some((name.to_string(), r.ename())),
+        }
+    }
+
+    /// The text after "# SKIP ".
+    pub fn why(&self) -> &str {
+        &self.why
+    }
+}
+
+/// Asks the probes of `names` in order; the first refusal is the skip.
+/// For a case body: `common::need(&["iter_task"])?;`.
+pub fn need(names: &[&str]) -> Result<(), Skip> {
+    for name in names {
+        probe::probe(name).map_err(|r| Skip::refused(name, &r))?;
+    }
+    Ok(())
+}
 
 /// TAP output ("ok N - name", "not ok N - name", "# SKIP"), plan at the
 /// end. A failing assertion (a panic) fails the case, with its message as
-/// "# " lines. As root, a skipped case fails the suite, as in tests-c.
+/// "# " lines. As root, a skipped case fails the suite, as in tests-c,
+/// unless a capability probe refused it ([`need`]).
 pub struct Tap {
     suite: &'static str,
     n: u32,
     failed: u32,
     skipped: u32,
+    /// Skips not made by a probe.
+    other_skips: u32,
+    /// Capabilities whose refusal skipped a case, with the errno name.
+    refused: BTreeMap<String, String>,
     filters: Vec<String>,
 }
 
@@ -40,8 +87,10 @@ static PANIC_MSG: Mutex<Option<String>> = Mutex::new(None);
 
 impl Tap {
     /// Arguments not starting with '-' filter cases by substring (cargo
-    /// passes its own flags too; they are ignored).
+    /// passes its own flags too; they are ignored). `suite` also names the
+    /// suite in the probe log.
     pub fn new(suite: &'static str) -> Self {
+        probe::set_suite(suite);
         panic::set_hook(Box::new(|info| {
             let loc = info
                 .location()
@@ -65,6 +114,8 @@ impl Tap {
             n: 0,
             failed: 0,
             skipped: 0,
+            other_skips: 0,
+            refused: BTreeMap::new(),
             filters,
         }
     }
@@ -83,9 +134,15 @@ impl Tap {
         let _ = std::io::stdout().flush();
         match r {
             Ok(Ok(())) => println!("ok {} - {name}", self.n),
-            Ok(Err(Skip(why))) => {
+            Ok(Err(skip)) => {
                 self.skipped += 1;
-                println!("ok {} - {name} # SKIP {why}", self.n);
+                match skip.probe {
+                    Some((probe, ename)) => {
+                        self.refused.insert(probe, ename);
+                    }
+                    None => self.other_skips += 1,
+                }
+                println!("ok {} - {name} # SKIP {}", self.n, skip.why);
             }
             Err(_) => {
                 self.failed += 1;
@@ -114,8 +171,23 @@ impl Tap {
             "# {}: {} passed, {} failed, {} skipped",
             self.suite, passed, self.failed, self.skipped
         );
-        if is_root() && self.skipped > 0 {
-            println!("# {}: skips are failures when running as root", self.suite);
+        if !self.refused.is_empty() {
+            let caps: Vec<String> = self
+                .refused
+                .iter()
+                .map(|(name, ename)| format!("{name} ({ename})"))
+                .collect();
+            println!(
+                "# {}: skipped capabilities: {}",
+                self.suite,
+                caps.join(", ")
+            );
+        }
+        if is_root() && self.other_skips > 0 {
+            println!(
+                "# {}: skips are failures when running as root, unless a capability probe refused the case",
+                self.suite
+            );
             return ExitCode::FAILURE;
         }
         if self.failed > 0 {
@@ -131,19 +203,17 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// `None` when this process can run the kernel tests, else why not (one
-/// line): not root, or root but refused a BPF program load.
-pub fn kernel_unavailable() -> Option<String> {
+/// Whether this process can run the kernel tests: root, and the
+/// `bpf_prog_load` probe succeeds. Else the skip, one line.
+pub fn kernel_gate() -> Result<(), Skip> {
     if !is_root() {
         // SAFETY: geteuid has no preconditions.
-        return Some(format!("kernel tests need root (euid {})", unsafe {
-            libc::geteuid()
-        }));
+        let euid = unsafe { libc::geteuid() };
+        return Err(Skip::because(format!(
+            "kernel tests need root (euid {euid})"
+        )));
     }
-    match bpf::prog_load(bpf::PROG_CGROUP_SKB, 0, 0, 1) {
-        Ok(_) => None,
-        Err(e) => Some(format!("root cannot load a BPF program: {e}")),
-    }
+    need(&["bpf_prog_load"])
 }
 
 /// The built command-line tool.
@@ -247,9 +317,33 @@ pub fn private_namespaces(net: bool) -> Result<(), String> {
     if net {
         flags |= libc::CLONE_NEWNET;
     }
+    unshare_private(flags)
+        .map_err(|r| format!("{}: {}", r.step, std::io::Error::from_raw_os_error(r.errno)))?;
+    let dir = std::env::temp_dir().join(format!("bpflink-tests-{}", std::process::id()));
+    std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+    mount("tmpfs", dir.to_str().unwrap(), "tmpfs")?;
+    SCRATCH
+        .set(dir)
+        .map_err(|_| "private_namespaces called twice".to_string())?;
+    if net {
+        let r = run("ip", &["link", "set", "lo", "up"]);
+        if r.code != 0 {
+            return Err(format!("ip link set lo up: {}", r.stderr.trim()));
+        }
+    }
+    Ok(())
+}
+
+/// unshare(`flags`) for the calling thread; with CLONE_NEWNS, every mount
+/// is then made private, so that nothing mounted afterwards propagates
+/// back to the host. On failure, the errno and the step.
+pub fn unshare_private(flags: i32) -> Result<(), probe::Refusal> {
     // SAFETY: unshare has no memory-safety preconditions.
     if unsafe { libc::unshare(flags) } != 0 {
-        return Err(errno_msg("unshare"));
+        return Err(probe::Refusal::last("unshare"));
+    }
+    if flags & libc::CLONE_NEWNS == 0 {
+        return Ok(());
     }
     // SAFETY: NUL-terminated strings; MS_REC|MS_PRIVATE takes no data.
     let r = unsafe {
@@ -262,19 +356,7 @@ pub fn private_namespaces(net: bool) -> Result<(), String> {
         )
     };
     if r != 0 {
-        return Err(errno_msg("mount --make-rprivate /"));
-    }
-    let dir = std::env::temp_dir().join(format!("bpflink-tests-{}", std::process::id()));
-    std::fs::create_dir(&dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
-    mount("tmpfs", dir.to_str().unwrap(), "tmpfs")?;
-    SCRATCH
-        .set(dir)
-        .map_err(|_| "private_namespaces called twice".to_string())?;
-    if net {
-        let r = run("ip", &["link", "set", "lo", "up"]);
-        if r.code != 0 {
-            return Err(format!("ip link set lo up: {}", r.stderr.trim()));
-        }
+        return Err(probe::Refusal::last("mount --make-rprivate /"));
     }
     Ok(())
 }
@@ -320,6 +402,53 @@ pub fn bpffs(name: &str) -> Result<PathBuf, String> {
     Ok(dir)
 }
 
+/// Where the first file system of type `fstype` is mounted, from
+/// /proc/self/mountinfo (see [`mount_point_in`]).
+pub fn mount_point(fstype: &str) -> Option<PathBuf> {
+    mount_point_in(&std::fs::read("/proc/self/mountinfo").ok()?, fstype)
+}
+
+/// In the text of a mountinfo file, the first line whose file-system type
+/// (the first field after " - ") is `fstype`; its mount point is field 5,
+/// with the kernel's octal escapes (`\040` for a space) undone.
+pub fn mount_point_in(mountinfo: &[u8], fstype: &str) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    for line in mountinfo.split(|&b| b == b'\n') {
+        let Some(sep) = line.windows(3).position(|w| w == b" - ") else {
+            continue;
+        };
+        if line[sep + 3..].split(|&b| b == b' ').next() != Some(fstype.as_bytes()) {
+            continue;
+        }
+        let field = line[..sep].split(|&b| b == b' ').nth(4)?;
+        let mut path = Vec::with_capacity(field.len());
+        let mut i = 0;
+        while i < field.len() {
+            let octal = field
+                .get(i + 1..i + 4)
+                .filter(|d| field[i] == b'\\' && d.iter().all(|c| (b'0'..=b'7').contains(c)));
+            match octal {
+                Some(d) => {
+                    path.push(d.iter().fold(0u32, |v, c| (v << 3) | u32::from(c - b'0')) as u8);
+                    i += 4;
+                }
+                None => {
+                    path.push(field[i]);
+                    i += 1;
+                }
+            }
+        }
+        return Some(PathBuf::from(std::ffi::OsString::from_vec(path)));
+    }
+    None
+}
+
+/// The cgroup2 mount (found once per process; see [`mount_point`]).
+pub fn cgroup2_root() -> Option<&'static Path> {
+    static ROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| mount_point("cgroup2")).as_deref()
+}
+
 /// A child cgroup (v2) for the duration of a test.
 pub struct Cgroup {
     pub path: PathBuf,
@@ -328,31 +457,41 @@ pub struct Cgroup {
     pub id: u64,
 }
 
-pub const CGROUP_ROOT: &str = "/sys/fs/cgroup/unified";
-
 impl Cgroup {
-    /// Creates `/sys/fs/cgroup/unified/bpflink-<name>-<pid>`, after
-    /// removing any `bpflink-<name>-<pid>` left by a test process that no
-    /// longer exists.
+    /// Creates `<cgroup2 mount>/bpflink-<name>-<pid>`, after removing any
+    /// `bpflink-<name>-<pid>` left by a test process that no longer exists.
     pub fn new(name: &str) -> Result<Self, String> {
+        Self::create(name).map_err(|r| format!("child cgroup bpflink-{name}: {r}"))
+    }
+
+    /// [`Cgroup::new`], failing with the errno and the step (for probes).
+    pub fn create(name: &str) -> Result<Self, probe::Refusal> {
+        use probe::Refusal;
+        let root = cgroup2_root().ok_or(Refusal::new(libc::ENOENT, "cgroup2 mount"))?;
         let prefix = format!("bpflink-{name}-");
-        if let Ok(rd) = std::fs::read_dir(CGROUP_ROOT) {
+        if let Ok(rd) = std::fs::read_dir(root) {
             for e in rd.flatten() {
                 let f = e.file_name();
                 let f = f.to_string_lossy();
                 if let Some(pid) = f.strip_prefix(&prefix) {
-                    if !Path::new(&format!("/proc/{pid}")).exists() {
+                    let is_pid = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+                    if is_pid && !Path::new(&format!("/proc/{pid}")).exists() {
                         let _ = std::fs::remove_dir(e.path());
                     }
                 }
             }
         }
-        let path = PathBuf::from(format!("{CGROUP_ROOT}/{prefix}{}", std::process::id()));
-        std::fs::create_dir(&path).map_err(|e| format!("mkdir {}: {e}", path.display()))?;
-        let dir =
-            std::fs::File::open(&path).map_err(|e| format!("open {}: {e}", path.display()))?;
+        let path = root.join(format!("{prefix}{}", std::process::id()));
+        std::fs::create_dir(&path).map_err(|e| Refusal::from_io(&e, "mkdir"))?;
+        let dir = match std::fs::File::open(&path) {
+            Ok(dir) => dir,
+            Err(e) => {
+                let _ = std::fs::remove_dir(&path);
+                return Err(Refusal::from_io(&e, "open"));
+            }
+        };
         use std::os::unix::fs::MetadataExt;
-        let id = dir.metadata().map_err(|e| e.to_string())?.ino();
+        let id = dir.metadata().map(|m| m.ino()).unwrap_or(0);
         Ok(Self { path, dir, id })
     }
 }
