@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -51,6 +52,20 @@ def load_prog(verdict: int) -> int:
     return fd
 
 
+def cgroup2_mount() -> str | None:
+    """Where cgroup2 is mounted: the first line of /proc/self/mountinfo
+    whose file-system type (the first field after " - ") is cgroup2; the
+    mount point is its fifth field, with octal escapes such as \\040 (a
+    space) undone. None when there is no such line."""
+    with open("/proc/self/mountinfo", "rb") as f:
+        for line in f:
+            fields, sep, rest = line.rstrip(b"\n").partition(b" - ")
+            if sep and rest.split(b" ", 1)[0] == b"cgroup2":
+                point = fields.split(b" ")[4]
+                return os.fsdecode(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8)]), point))
+    return None
+
+
 def prog_id(fd: int) -> int:
     """The kernel's id of a program fd."""
     info = (ctypes.c_uint32 * 64)()
@@ -73,7 +88,12 @@ def main() -> int:
               "bpffs: it needs root (CAP_BPF, CAP_SYS_ADMIN, CAP_NET_ADMIN). Run it as root,\n"
               "for example: sudo make demo", file=sys.stderr)
         return 1
-    cg_path = f"/sys/fs/cgroup/unified/bpflink-demo-py-{os.getpid()}"
+    cgroup2 = cgroup2_mount()
+    if cgroup2 is None:
+        print("This demo attaches to a child cgroup, but no cgroup2 file system is mounted\n"
+              "(none in /proc/self/mountinfo).", file=sys.stderr)
+        return 1
+    cg_path = os.path.join(cgroup2, f"bpflink-demo-py-{os.getpid()}")
     fs_dir = tempfile.mkdtemp(prefix="bpflink-demo-py-")
     mounted = False
     progs: list[int] = []

@@ -9,7 +9,10 @@ Two layers:
   :class:`LinkInfo` classes are the pythonic way in::
 
       import bpflink
-      with bpflink.link_create(prog_fd, "/sys/fs/cgroup/unified/app",
+      # app_cgroup: a directory of the cgroup2 hierarchy, "<cgroup2 mount>/app",
+      # where the cgroup2 mount is the mount point of the cgroup2 line of
+      # /proc/self/mountinfo (its place differs from system to system)
+      with bpflink.link_create(prog_fd, app_cgroup,
                                bpflink.BPF_CGROUP_INET_INGRESS) as link:
           print(link.info)
       for info in bpflink.links():

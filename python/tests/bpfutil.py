@@ -9,13 +9,17 @@ others, called directly with ctypes, so that they can check the library.
 * perf events (software, uprobe, tracepoint) with perf_event_open(2)
 * vmlinux BTF lookup (type id of a FUNC by name)
 * mount namespace, bpffs and tracefs mounts, network namespaces
-* /proc/self/fd counting, bpftool
+* the cgroup2 mount, found in /proc/self/mountinfo
+* a raw BPF_LINK_CREATE, for the capability probes (probes.py) and for
+  comparing bpflink's errors with the kernel's own answer
+* /proc/self/fd counting, bpftool (found on PATH)
 
 x86_64 only (syscall numbers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import fcntl
@@ -24,10 +28,13 @@ import os
 import shutil
 import socket
 import struct
+import functools
+import re
 import subprocess
+import tempfile
 import time
 from ctypes import c_char, c_int, c_long, c_uint8, c_uint32, c_uint64, c_void_p
-from typing import Optional
+from typing import Iterator, Optional
 
 SYS_BPF = 321
 SYS_PERF_EVENT_OPEN = 298
@@ -67,14 +74,29 @@ PROG_NETFILTER = 32
 MAP_ARRAY = 2
 MAP_SOCKMAP = 15
 
+# enum bpf_attach_type, the values the probes and raw calls use (written
+# out here rather than taken from the package under test)
+ATTACH_CGROUP_INET_INGRESS = 0
+ATTACH_SK_SKB_STREAM_VERDICT = 5
+ATTACH_FLOW_DISSECTOR = 17
+ATTACH_TRACE_RAW_TP = 23
+ATTACH_TRACE_ITER = 28
+ATTACH_SK_LOOKUP = 36
+ATTACH_XDP = 37
+ATTACH_PERF_EVENT = 41
+ATTACH_TRACE_KPROBE_MULTI = 42
+ATTACH_NETFILTER = 45
+ATTACH_TCX_INGRESS = 46
+ATTACH_TRACE_UPROBE_MULTI = 48
+ATTACH_NETKIT_PRIMARY = 54
+F_BEFORE = 1 << 3  # BPF_F_BEFORE
+
 BTF_KIND_FUNC = 12
 PERF_TYPE_TRACEPOINT = 2
 PERF_TYPE_SOFTWARE = 1
 PERF_COUNT_SW_CPU_CLOCK = 0
 PERF_FLAG_FD_CLOEXEC = 1 << 3
 
-CGROUP_ROOT = "/sys/fs/cgroup/unified"
-BPFTOOL = "/usr/sbin/bpftool"
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = c_long
@@ -200,6 +222,30 @@ def obj_pin(fd: int, path: str) -> None:
     """BPF_OBJ_PIN of any BPF object (a program, a map) at ``path``."""
     buf = ctypes.create_string_buffer(os.fsencode(path))
     bpf(BPF_OBJ_PIN, _PinAttr(pathname=ctypes.addressof(buf), bpf_fd=fd))
+
+
+class _LinkCreateAttr(ctypes.Structure):
+    _fields_ = [("prog_fd", c_uint32), ("target", c_uint32), ("attach_type", c_uint32), ("flags", c_uint32),
+                ("tail", c_uint8 * 48)]
+
+
+def link_create(prog_fd: int, target: int, attach_type: int, flags: int = 0, tail: bytes = b"") -> int:
+    """A raw BPF_LINK_CREATE: ``tail`` is the per-kind part of the attr (from
+    offset 16; any addresses in it must stay valid for the call). Returns the
+    link fd; raises OSError with the kernel's errno."""
+    attr = _LinkCreateAttr(prog_fd=prog_fd, target=target, attach_type=attach_type, flags=flags)
+    ctypes.memmove(attr.tail, tail, len(tail))
+    return bpf(BPF_LINK_CREATE, attr)
+
+
+def kernel_errno(fn, *args) -> int:
+    """Calls ``fn(*args)`` (a raw call that returns an fd); 0 when it
+    succeeds (the fd is closed again), else the errno it raised."""
+    try:
+        os.close(fn(*args))
+    except OSError as e:
+        return e.errno
+    return 0
 
 
 class _RawTpAttr(ctypes.Structure):
@@ -357,6 +403,61 @@ def umount(target: str) -> None:
         raise _oserror(f"umount {target}")
 
 
+@contextlib.contextmanager
+def private_mount(fstype: str) -> Iterator[str]:
+    """A fresh ``fstype`` file system mounted on a new temporary directory,
+    in this process's own mount namespace; unmounted and removed after."""
+    private_mount_ns()
+    directory = tempfile.mkdtemp(prefix=f"bpflink-py-{fstype}-")
+    try:
+        mount(fstype, directory, fstype)
+        try:
+            yield directory
+        finally:
+            umount(directory)
+    finally:
+        os.rmdir(directory)
+
+
+def mount_point_in(mountinfo: bytes, fstype: str) -> Optional[str]:
+    """In the text of a mountinfo file, the mount point of the first line
+    whose file-system type (the first field after " - ") is ``fstype``:
+    field 5, with the kernel's octal escapes (\\040 for a space) undone."""
+    for line in mountinfo.split(b"\n"):
+        fields, sep, rest = line.partition(b" - ")
+        if sep and rest.split(b" ", 1)[0] == fstype.encode():
+            point = re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m.group(1), 8) & 0xFF]), fields.split(b" ")[4])
+            return os.fsdecode(point)
+    return None
+
+
+def mount_point(fstype: str) -> Optional[str]:
+    """Where the first file system of type ``fstype`` is mounted, per
+    /proc/self/mountinfo."""
+    with open("/proc/self/mountinfo", "rb") as f:
+        return mount_point_in(f.read(), fstype)
+
+
+@functools.lru_cache(maxsize=None)
+def cgroup2_root() -> Optional[str]:
+    """The cgroup2 mount, found once (None when there is none)."""
+    return mount_point("cgroup2")
+
+
+def rmdir_when_free(path: str) -> None:
+    """Removes a cgroup directory, waiting (up to about a second) while it
+    is busy: links closed just now may hold it for a moment."""
+    for _ in range(100):
+        try:
+            os.rmdir(path)
+            return
+        except OSError as e:
+            if e.errno != errno.EBUSY:
+                raise
+            time.sleep(0.01)
+    os.rmdir(path)
+
+
 def mounted_at(path: str) -> bool:
     """Whether something is mounted on ``path`` (per /proc/self/mounts)."""
     real = os.path.realpath(path)
@@ -393,13 +494,14 @@ def fd_cloexec(fd: int) -> bool:
     return bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC)
 
 
-def have_bpftool() -> bool:
-    return os.access(BPFTOOL, os.X_OK)
+def bpftool_path() -> Optional[str]:
+    """The bpftool on PATH, if any."""
+    return shutil.which("bpftool")
 
 
 def bpftool_link(link_id: int) -> dict:
     """``bpftool -j link show id N`` as a dict."""
-    out = subprocess.run([BPFTOOL, "-j", "link", "show", "id", str(link_id)], check=True,
+    out = subprocess.run([bpftool_path(), "-j", "link", "show", "id", str(link_id)], check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out)
 
@@ -409,7 +511,7 @@ def bpftool_link_ids() -> set[int]:
     it cannot open (EAGAIN while another process is creating one), so a
     failed listing is asked for again."""
     for _ in range(20):
-        r = subprocess.run([BPFTOOL, "-j", "link", "show"], capture_output=True, text=True)
+        r = subprocess.run([bpftool_path(), "-j", "link", "show"], capture_output=True, text=True)
         try:
             entries = json.loads(r.stdout or "[]")
         except ValueError:
@@ -418,19 +520,6 @@ def bpftool_link_ids() -> set[int]:
             return {entry["id"] for entry in entries}
         time.sleep(0.05)
     raise RuntimeError(f"bpftool link show keeps failing: {r.stdout} {r.stderr}")
-
-
-def root_missing() -> Optional[str]:
-    """Why the kernel tests cannot run here (None when they can)."""
-    if os.geteuid() != 0:
-        return f"kernel tests need root (euid {os.geteuid()})"
-    try:
-        os.close(prog_load(PROG_CGROUP_SKB))
-    except OSError as e:
-        return f"root cannot load a BPF program: {os.strerror(e.errno)}"
-    if not os.path.isdir(CGROUP_ROOT):
-        return f"no cgroup v2 at {CGROUP_ROOT}"
-    return None
 
 
 __all__ = [n for n in dir() if not n.startswith("_")] + ["errno"]

@@ -1,10 +1,17 @@
 """Fixtures of the bpflink Python tests.
 
-Tests marked ``kernel`` need root and a kernel that loads BPF programs;
-elsewhere they are skipped with a one-line reason. When running as root,
-a skipped test fails the session (exit status 1), unless
-BPFLINK_ALLOW_SKIP=1: CI runs as root on a BPF-capable kernel, where
-everything must run.
+Tests marked ``kernel`` need root and a kernel that loads BPF programs (the
+``bpf_prog_load`` probe); as a normal user they are skipped with a
+one-line reason. ``@pytest.mark.needs("name", ...)`` names the capability
+probes (probes.py, docs/probes.md) a test needs beyond that, and fixtures
+ask for theirs (``cgroup``: cgroup2_mount; ``bpftool``; ``tracefs``). A
+refused probe skips the test with the reason
+``probe <name>: <ENAME> from <step> (<strerror>)``.
+
+When running as root, a skipped test fails the session (exit status 1)
+unless a probe refused it (or BPFLINK_ALLOW_SKIP=1): a machine may lack a
+capability, but nothing else may keep a test from running. The terminal
+summary lists the capabilities whose refusal skipped tests.
 
 Every test is also checked for fd leaks: the number of open fds of the
 process must be the same after the test (fixtures torn down) as before.
@@ -12,48 +19,57 @@ process must be the same after the test (fixtures torn down) as before.
 
 from __future__ import annotations
 
-import errno
 import itertools
 import os
+import re
 import shutil
-import tempfile
-import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
 import pytest
 
 import bpfutil as u
+import probes
+
+pytest_plugins = ["pytester"]  # test_probes.py runs pytest on generated tests
 
 _counter = itertools.count()
-_why_not: list = []
-
-
-def kernel_missing() -> str | None:
-    """Why kernel tests cannot run (cached), or None."""
-    if not _why_not:
-        _why_not.append(u.root_missing())
-    return _why_not[0]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "kernel: needs root and BPF in the running kernel")
+    config.addinivalue_line("markers", "needs(*names): the capability probes (probes.py) the test needs")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("kernel") is not None:
-        why = kernel_missing()
-        if why:
-            pytest.skip(why)
+        if os.geteuid() != 0:
+            pytest.skip(f"kernel tests need root (euid {os.geteuid()})")
+        probes.need("bpf_prog_load")
+    for mark in item.iter_markers("needs"):
+        probes.need(*mark.args)
+
+
+_PROBE_SKIP = re.compile(r"Skipped: probe (\w+): E[A-Z0-9]+ from ")
+
+
+def _probe_skip(report: pytest.TestReport) -> bool:
+    """Whether a probe's refusal made this skip: the reason has the probe
+    form and names a probe that was refused in this process."""
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    m = _PROBE_SKIP.match(reason)
+    return m is not None and m.group(1) in probes.refused
 
 
 def _root_skips(config: pytest.Config) -> int:
-    """Skipped tests that count as failures: any, when running as root."""
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    """Skipped tests that count as failures: when running as root, those
+    no refused probe made."""
     if os.geteuid() != 0 or os.environ.get("BPFLINK_ALLOW_SKIP") == "1":
         return 0
-    return skipped
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    return sum(1 for report in skipped if not _probe_skip(report))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -62,11 +78,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    if probes.refused:
+        caps = ", ".join(f"{name} ({r.ename})" for name, r in sorted(probes.refused.items()))
+        terminalreporter.write_line(f"{probes.SUITE}: skipped capabilities: {caps}")
     skipped = _root_skips(config)
     if skipped:
         terminalreporter.write_sep(
-            "=", f"FAILED: {skipped} test(s) skipped while running as root "
-                 "(skips are failures here; BPFLINK_ALLOW_SKIP=1 allows them)", red=True)
+            "=", f"FAILED: {skipped} test(s) skipped while running as root, not by a refused "
+                 "capability probe (such skips are failures here; BPFLINK_ALLOW_SKIP=1 allows them)", red=True)
 
 
 @pytest.fixture(autouse=True)
@@ -112,8 +131,10 @@ class Cgroup:
 
 @pytest.fixture
 def cgroup() -> Iterator[Cgroup]:
-    """A fresh child of the cgroup v2 root, removed after the test."""
-    path = os.path.join(u.CGROUP_ROOT, f"bpflink-py-{os.getpid()}-{next(_counter)}")
+    """A fresh child of the cgroup2 mount (bpfutil.cgroup2_root()), removed
+    after the test."""
+    probes.need("cgroup2_mount")
+    path = os.path.join(u.cgroup2_root(), f"bpflink-py-{os.getpid()}-{next(_counter)}")
     try:
         os.rmdir(path)  # left by a killed run with the same pid
     except OSError:
@@ -124,41 +145,25 @@ def cgroup() -> Iterator[Cgroup]:
         yield Cgroup(path, fd, os.fstat(fd).st_ino)
     finally:
         os.close(fd)
-        for _ in range(100):  # links closed just now may keep it busy for a moment
-            try:
-                os.rmdir(path)
-                break
-            except OSError as e:
-                if e.errno != errno.EBUSY:
-                    raise
-                time.sleep(0.01)
+        u.rmdir_when_free(path)
         assert not os.path.exists(path), f"cgroup {path} left behind"
-
-
-def _private_mount(fstype: str) -> Iterator[str]:
-    u.private_mount_ns()
-    directory = tempfile.mkdtemp(prefix=f"bpflink-py-{fstype}-")
-    try:
-        u.mount(fstype, directory, fstype)
-        try:
-            yield directory
-        finally:
-            u.umount(directory)
-    finally:
-        os.rmdir(directory)
 
 
 @pytest.fixture
 def bpffs() -> Iterator[str]:
     """A private bpffs mounted on a fresh temporary directory (in this
     process's own mount namespace), unmounted and removed after."""
-    yield from _private_mount("bpf")
+    probes.need("bpffs_mount")
+    with u.private_mount("bpf") as directory:
+        yield directory
 
 
 @pytest.fixture
 def tracefs() -> Iterator[str]:
     """A private tracefs mount, for tracepoint ids."""
-    yield from _private_mount("tracefs")
+    probes.need("tracefs_mount")
+    with u.private_mount("tracefs") as directory:
+        yield directory
 
 
 @dataclass
@@ -202,11 +207,12 @@ def probe_target(tmp_path) -> tuple[str, int]:
     return u.probe_target(str(tmp_path))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def bpftool() -> str:
-    """The path of bpftool (fails when missing: setup.sh installs it)."""
-    assert u.have_bpftool(), f"{u.BPFTOOL} is missing: run scripts/setup.sh"
-    return u.BPFTOOL
+    """The path of the bpftool on PATH (the ``bpftool`` probe: a test that
+    compares with bpftool is skipped by name where there is none)."""
+    probes.need("bpftool")
+    return u.bpftool_path()
 
 
 @pytest.fixture(scope="session")

@@ -15,12 +15,14 @@ import bpfutil as u
 from bpflink import BPF_CGROUP_INET_INGRESS, CgroupLinkInfo, Link, link_create
 
 pytestmark = pytest.mark.kernel
+cgroup_links = pytest.mark.needs("link_cgroup")
 
 
 def attached(cgroup) -> list[int]:
     return u.prog_query(cgroup.fd, BPF_CGROUP_INET_INGRESS)[0]
 
 
+@cgroup_links
 def test_properties(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     link = link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -35,6 +37,7 @@ def test_properties(prog, cgroup):
     assert link.closed and repr(link) == "<bpflink.Link closed>"
 
 
+@cgroup_links
 def test_close_detaches_and_is_idempotent(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     link = link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -54,6 +57,7 @@ def test_close_detaches_and_is_idempotent(prog, cgroup):
             pass
 
 
+@cgroup_links
 def test_context_manager(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     with link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS) as link:
@@ -65,6 +69,7 @@ def test_context_manager(prog, cgroup):
     assert attached(cgroup) == []
 
 
+@cgroup_links
 def test_pin_open_unpin(prog, cgroup, bpffs):
     p = prog(u.PROG_CGROUP_SKB)
     path = os.path.join(bpffs, "dir", "link")
@@ -114,6 +119,7 @@ def test_open_refuses_pinned_programs_unlike_libbpf(prog, bpffs):
     os.unlink(path)
 
 
+@cgroup_links
 def test_pin_outside_bpffs(prog, cgroup, tmp_path):
     with link_create(prog(u.PROG_CGROUP_SKB), cgroup.fd, BPF_CGROUP_INET_INGRESS) as link:
         with pytest.raises(OSError) as e:
@@ -122,6 +128,7 @@ def test_pin_outside_bpffs(prog, cgroup, tmp_path):
         assert link.pin_path is None
 
 
+@cgroup_links
 def test_update_with_and_without_replace(prog, cgroup):
     a, b, c = (prog(u.PROG_CGROUP_SKB) for _ in range(3))
     with link_create(a, cgroup.fd, BPF_CGROUP_INET_INGRESS) as link:
@@ -137,6 +144,7 @@ def test_update_with_and_without_replace(prog, cgroup):
             link.update(a, replace=b, replace_map=b)
 
 
+@cgroup_links
 def test_detach_keeps_the_object(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     with link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS) as link:
@@ -149,6 +157,7 @@ def test_detach_keeps_the_object(prog, cgroup):
         assert e.value.errno == errno.ENOLINK
 
 
+@cgroup_links
 def test_from_fd_takes_ownership(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     with link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS) as link:
@@ -161,6 +170,7 @@ def test_from_fd_takes_ownership(prog, cgroup):
         assert attached(cgroup) == [u.obj_id(p)]  # link's own fd still holds it
 
 
+@cgroup_links
 def test_from_fd_dup_and_fileno_objects(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     with link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS) as link:
@@ -183,6 +193,7 @@ def test_from_fd_refuses_non_links(prog, fds):
         Link.from_fd("3")
 
 
+@cgroup_links
 def test_from_id(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     with link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS) as link:
@@ -199,6 +210,7 @@ def test_from_id(prog, cgroup):
     assert e.value.function == "bpf_link_get_fd_by_id"
 
 
+@cgroup_links
 def test_disconnect_leaves_it_attached(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     link = link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -210,6 +222,7 @@ def test_disconnect_leaves_it_attached(prog, cgroup):
     assert attached(cgroup) == []
 
 
+@cgroup_links
 def test_garbage_collected_link_is_closed_with_a_warning(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     link = link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -222,6 +235,7 @@ def test_garbage_collected_link_is_closed_with_a_warning(prog, cgroup):
     assert attached(cgroup) == []
 
 
+@cgroup_links
 def test_no_fd_leak_over_many_links(prog, cgroup, bpffs):
     p = prog(u.PROG_CGROUP_SKB)
     q = prog(u.PROG_CGROUP_SKB)

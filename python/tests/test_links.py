@@ -12,8 +12,10 @@ import bpfutil as u
 from bpflink import BPF_CGROUP_INET_EGRESS, BPF_CGROUP_INET_INGRESS, CgroupLinkInfo, link_create, raw
 
 pytestmark = pytest.mark.kernel
+cgroup_links = pytest.mark.needs("link_cgroup")
 
 
+@cgroup_links
 def test_finds_our_links(prog, cgroup, bpftool):
     p = prog(u.PROG_CGROUP_SKB)
     with link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS) as a, \
@@ -29,6 +31,7 @@ def test_finds_our_links(prog, cgroup, bpftool):
         assert bpflink.iter_links is bpflink.links
 
 
+@cgroup_links
 def test_skips_links_that_vanish(prog, cgroup, monkeypatch):
     """A link whose id was listed but which is gone when opened is skipped."""
     p = prog(u.PROG_CGROUP_SKB)
@@ -48,6 +51,7 @@ def test_skips_links_that_vanish(prog, cgroup, monkeypatch):
         assert a.id in asked and a.id not in ids and b.id in ids
 
 
+@cgroup_links
 def test_link_closed_mid_iteration(prog, cgroup, monkeypatch):
     """A real race: the second link is closed right after its id is
     listed, before it is opened; the kernel answers ENOENT and the
@@ -85,6 +89,7 @@ def test_other_errors_are_raised(monkeypatch):
         list(bpflink.links())
 
 
+@cgroup_links
 def test_abandoned_iteration_leaks_nothing(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     with link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS):
@@ -93,6 +98,7 @@ def test_abandoned_iteration_leaks_nothing(prog, cgroup):
         it.close()
 
 
+@cgroup_links
 def test_links_still_being_created_are_retried_then_skipped(prog, cgroup, monkeypatch):
     """EAGAIN: the kernel has listed an id whose link is not settled yet."""
     p = prog(u.PROG_CGROUP_SKB)

@@ -21,6 +21,7 @@ from bpflink.constants import (
 )
 
 kernel = pytest.mark.kernel
+cgroup_links = pytest.mark.needs("link_cgroup")
 
 NO_SUCH_ID = 0xFFFFFFF0
 
@@ -36,6 +37,7 @@ def expect_error(fn, err: int, name: str, *args):
 
 
 @kernel
+@cgroup_links
 def test_create_info_update_detach_cycle(prog, cgroup):
     p1 = prog(u.PROG_CGROUP_SKB)
     p2 = prog(u.PROG_CGROUP_SKB)
@@ -62,6 +64,7 @@ def test_create_info_update_detach_cycle(prog, cgroup):
 
 
 @kernel
+@cgroup_links
 def test_create_with_sz_too_small_is_einval(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     expect_error(raw.bpf_link_create, errno.EINVAL, "bpf_link_create",
@@ -69,6 +72,7 @@ def test_create_with_sz_too_small_is_einval(prog, cgroup):
 
 
 @kernel
+@cgroup_links
 def test_create_with_non_zero_foreign_union_member_is_einval(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     opts = raw.bpf_link_create_opts()
@@ -77,6 +81,7 @@ def test_create_with_non_zero_foreign_union_member_is_einval(prog, cgroup):
 
 
 @kernel
+@cgroup_links
 def test_create_relative_fd_and_id_together_is_einval(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     opts = raw.bpf_link_create_opts(cgroup={"relative_fd": p, "relative_id": 1})
@@ -84,6 +89,7 @@ def test_create_relative_fd_and_id_together_is_einval(prog, cgroup):
 
 
 @kernel
+@cgroup_links
 def test_create_bad_fds_are_the_kernels_ebadf(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     expect_error(raw.bpf_link_create, errno.EBADF, "bpf_link_create", -1, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -91,6 +97,7 @@ def test_create_bad_fds_are_the_kernels_ebadf(prog, cgroup):
 
 
 @kernel
+@cgroup_links
 def test_wrong_attach_type_for_the_program(prog, cgroup):
     p = prog(u.PROG_XDP, 37)
     with pytest.raises(OSError) as e:
@@ -99,6 +106,7 @@ def test_wrong_attach_type_for_the_program(prog, cgroup):
 
 
 @kernel
+@cgroup_links
 def test_next_id_and_get_fd_by_id(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     fd = raw.bpf_link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -135,6 +143,7 @@ def test_get_fd_by_id_errors():
 
 
 @kernel
+@cgroup_links
 def test_get_fd_by_id_open_flags_refused(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     fd = raw.bpf_link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -155,6 +164,7 @@ def test_info_of_non_bpf_fd_and_bad_fd(fds):
 
 
 @kernel
+@cgroup_links
 def test_info_buffer_sizes(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     fd = raw.bpf_link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -191,6 +201,7 @@ def test_link_type_str_for_every_type():
 
 
 @kernel
+@cgroup_links
 def test_object_functions(prog, cgroup, bpffs):
     p = prog(u.PROG_CGROUP_SKB)
     fd = raw.bpf_link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -221,6 +232,7 @@ def test_object_functions(prog, cgroup, bpffs):
 
 
 @kernel
+@cgroup_links
 def test_pin_outside_bpffs_is_einval(prog, cgroup, tmp_path):
     p = prog(u.PROG_CGROUP_SKB)
     link = raw.bpflink_link_from_fd(raw.bpf_link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS))
@@ -231,6 +243,7 @@ def test_pin_outside_bpffs_is_einval(prog, cgroup, tmp_path):
 
 
 @kernel
+@cgroup_links
 def test_disconnect_keeps_the_fd_open(prog, cgroup):
     p = prog(u.PROG_CGROUP_SKB)
     fd = raw.bpf_link_create(p, cgroup.fd, BPF_CGROUP_INET_INGRESS)
@@ -262,6 +275,7 @@ def test_open_and_from_fd_errors(prog, bpffs):
 
 
 @kernel
+@cgroup_links
 def test_set_print_receives_the_warning(prog, cgroup):
     got = []
 
