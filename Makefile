@@ -104,7 +104,7 @@ $(B)/tests-c/test_%: tests-c/test_%.c $(SUPPORT) tests-c/support.h tests-c/tap.h
 	$(CC) $(CFLAGS_T) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
 
 # Every probe of what the machine can do (docs/probes.md) logs its answer
-# here; the run ends with the summary: capabilities probed, run, skipped.
+# here; the run ends with the summary: capabilities probed, granted, refused.
 PROBE_LOG := $(abspath $(B))/probes.log
 test: export BPFLINK_PROBE_LOG := $(PROBE_LOG)
 
@@ -281,8 +281,8 @@ clean:
 # Two Rust test suites run the built binary; `cargo test`, the first step of
 # `make test`, runs them with the other Rust tests. Each is a test target
 # with `harness = false` (Cargo.toml): it runs single-threaded from its own
-# main, so that it can unshare namespaces first, and prints TAP; as root a
-# skipped case fails it, as in tests-c/run.sh.
+# main, so that it can unshare namespaces first, and prints TAP; as root
+# only a capability probe's named skip is accepted, as in tests-c/run.sh.
 #   tests/cli.rs          arguments, exit codes and messages (permission as
 #                         nobody through setpriv), JSON well-formedness, and
 #                         show/list/pin/unpin/update/detach end to end on a
@@ -402,9 +402,9 @@ test-clients: setup lib $(BPF_OBJS) $(CLIENT_BINS) $(PROBE_BIN)
 #                        PyPI, python/ installed in editable mode
 #   BPFLINK_LIBRARY      set to build/libbpflink.so.1, so that the tests load
 #                        exactly this build (python/README.md: discovery order)
-# pytest's exit status 5 (no test collected) fails like any other; as root a
-# skipped test fails the run too (python/tests/conftest.py turns the session
-# into a failure), as in the C suites.
+# pytest's exit status 5 (no test collected) fails like any other; as root
+# only a capability probe's named skip is accepted (python/tests/conftest.py
+# turns any other into a failure), as in the C suites.
 #   make test-python     these alone
 VENV := .deps/venv
 
