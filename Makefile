@@ -732,3 +732,27 @@ test-dlopen: setup lib $(DL_BINS) $(OBJ_BPF)
 	tests-c/run.sh tests-c/check_dlopen.sh
 
 .PHONY: test-dlopen
+
+# --- Python wheel with the library inside (python/setup.py) ---------------------
+# `pip install <checkout>/python` runs `make -C <checkout> lib` and ships
+# build/libbpflink.so.1 inside the package, in a wheel tagged
+# py3-none-<platform> (python/README.md: Installing). Editable installs,
+# like .deps/venv, build nothing and load build/.
+#   make python-wheel         the wheel, into build/python/
+#   make test-python-install  python/tests/test_install.py alone (it is part of
+#                             test-python): a fresh venv in a temporary directory
+#                             outside the checkout, pip install of python/, the
+#                             bundled copy loaded with no BPFLINK_* set and
+#                             links listed, pip wheel inspected. pip needs PyPI
+#                             (or its cache) for setuptools.
+PY_WHEEL_DIR := $(B)/python
+
+python-wheel: setup lib
+	$(VENV)/bin/python -m pip wheel -q --no-deps -w $(PY_WHEEL_DIR) ./python
+	@ls $(PY_WHEEL_DIR)/*.whl
+
+test-python-install: setup lib
+	@BPFLINK_LIBRARY=$(abspath $(B)/$(SONAME)) $(VENV)/bin/python -m pytest -q -rs \
+	    python/tests/test_install.py
+
+.PHONY: python-wheel test-python-install

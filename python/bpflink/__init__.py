@@ -18,13 +18,20 @@ Two layers:
       for info in bpflink.links():
           print(info.id, info.type_name)
 
-The shared library is found as :mod:`bpflink._discovery` describes
-(``$BPFLINK_LIBRARY``, next to the package, a checkout's ``build/``, the
-system) and loaded on first use; importing the package does not load it.
+The shared library is loaded on first use (importing the package does not
+load it), from the first of these places that has it, as
+:mod:`bpflink._discovery` describes: the path given to
+:func:`load_library`, ``$BPFLINK_LIBRARY``, the copy bundled in the package
+(a wheel built from a checkout carries one), a checkout's ``build/``, the
+system. ``library_path()`` says which file was loaded.
+
 The constants of :mod:`bpflink.constants` are available here too.
 """
 
 from __future__ import annotations
+
+import os as _os
+from typing import Optional, Union
 
 from . import constants, raw
 from ._discovery import ENV_VAR, LibraryNotFoundError
@@ -55,11 +62,16 @@ from .link import Link, attach_family, iter_links, link_create, link_ids, links,
 __version__ = "0.1.0"
 
 
-def load_library() -> str:
+def load_library(path: Optional[Union[str, "_os.PathLike[str]"]] = None) -> str:
     """Loads libbpflink.so.1 now (instead of at the first call) and returns
-    the path it was loaded from. Raises :class:`LibraryNotFoundError` with
-    every place tried when it is nowhere."""
-    return raw.library_path()
+    the path it was loaded from.
+
+    ``path`` names the library file explicitly; it is then the only place
+    tried, ahead of ``$BPFLINK_LIBRARY``. Without it the usual search runs.
+    Raises :class:`LibraryNotFoundError` with every place tried when the
+    library is nowhere, and :class:`RuntimeError` when ``path`` is another
+    file than the library this process has already loaded."""
+    return raw.load_library(_os.fspath(path) if path is not None else None)
 
 
 def library_path() -> str:

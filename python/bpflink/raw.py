@@ -495,22 +495,57 @@ _lib_path = ""
 _lib_place = ""
 
 
+def _load(path: Optional[str]) -> None:
+    """Loads the library (``_lock`` held) and declares its functions."""
+    global _lib, _lib_path, _lib_place
+    handle, found, place = _discovery.load(path=path)
+    for name, restype, argtypes in _PROTOTYPES:
+        fn = getattr(handle, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    _lib_path, _lib_place = found, place
+    _lib = handle
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
 def lib() -> ctypes.CDLL:
     """The loaded libbpflink.so.1, its functions declared; loads it on the
     first call (raising :class:`bpflink.LibraryNotFoundError` when it is
     nowhere to be found)."""
-    global _lib, _lib_path, _lib_place
     if _lib is None:
         with _lock:
             if _lib is None:
-                handle, path, place = _discovery.load()
-                for name, restype, argtypes in _PROTOTYPES:
-                    fn = getattr(handle, name)
-                    fn.restype = restype
-                    fn.argtypes = argtypes
-                _lib_path, _lib_place = path, place
-                _lib = handle
+                _load(None)
+    assert _lib is not None
     return _lib
+
+
+def load_library(path: Optional[str] = None) -> str:
+    """Loads the library now and returns the path it was loaded from.
+
+    Without ``path`` the library is looked for as :mod:`bpflink._discovery`
+    says. With ``path``, that file is the only place tried, before
+    ``$BPFLINK_LIBRARY`` and the rest. The library is loaded once per
+    process: a ``path`` given after it was loaded must be the same file,
+    else :class:`RuntimeError` (one process cannot use two bpflink
+    libraries through this module).
+    """
+    with _lock:
+        if _lib is None:
+            _load(os.fspath(path) if path is not None else None)
+        elif path is not None and not _same_file(os.fspath(path), _lib_path):
+            raise RuntimeError(
+                f"bpflink: {_discovery.SONAME} is already loaded from {_lib_path} "
+                f"({_lib_place}); load_library({os.fspath(path)!r}) has to come before "
+                f"the first use of the library"
+            )
+        return _lib_path
 
 
 def library_path() -> str:
@@ -733,4 +768,5 @@ __all__ = [
     "libbpf_set_print",
     "library_path",
     "library_place",
+    "load_library",
 ] + _constants.__all__

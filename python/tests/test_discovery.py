@@ -1,5 +1,7 @@
-"""Finding libbpflink.so.1: the order of the places, the error that lists
-them, and that the package never loads libbpf."""
+"""Finding libbpflink.so.1: the order of the places (explicit path,
+$BPFLINK_LIBRARY, bundled copy, build tree, system), the error that lists
+them, and that the package never loads libbpf. test_install.py checks the
+bundled copy of a real wheel."""
 
 from __future__ import annotations
 
@@ -45,24 +47,68 @@ def test_env_var_is_the_only_place_when_set(tmp_path):
     assert str(missing) in str(e.value)
 
 
+def test_explicit_path_before_env_var(tmp_path):
+    copy = tmp_path / "explicit" / SONAME
+    copy.parent.mkdir()
+    shutil.copy(REAL, copy)
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    shutil.copy(REAL, pkg / SONAME)
+    env = {ENV_VAR: str(tmp_path / "missing" / SONAME)}
+    path, place = find(env, str(pkg), no_system, path=str(copy))
+    assert (path, place) == (str(copy), f"load_library: {copy}")
+
+
+def test_explicit_path_is_the_only_place(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    shutil.copy(REAL, pkg / SONAME)
+    missing = tmp_path / "nothing" / SONAME
+    with pytest.raises(LibraryNotFoundError) as e:
+        find({ENV_VAR: REAL}, str(pkg), lambda n: "libbpflink.so.1", path=str(missing))
+    assert e.value.tried == [(f"load_library: {missing}", "no such file")]
+
+
 def test_empty_env_var_counts_as_unset(tmp_path):
     pkg = tmp_path / "pkg"
     pkg.mkdir()
     shutil.copy(REAL, pkg / SONAME)
     path, place = find({ENV_VAR: ""}, str(pkg), no_system)
-    assert path == str(pkg / SONAME)
+    assert (path, place) == (str(pkg / SONAME), f"bundled copy: {pkg / SONAME}")
 
 
-def test_next_to_the_package_before_build_tree(tmp_path):
+def test_bundled_copy_before_build_tree(tmp_path):
+    """A wheel installed into a venv inside a checkout loads its own copy."""
     top = tmp_path / "checkout"
-    pkg = top / "python" / "bpflink"
+    pkg = top / ".venv" / "lib" / "python3" / "site-packages" / "bpflink"
     pkg.mkdir(parents=True)
     (top / "bpflink.map").write_text("")
     (top / "build").mkdir()
     shutil.copy(REAL, top / "build" / SONAME)
     shutil.copy(REAL, pkg / SONAME)
     path, place = find({}, str(pkg), no_system)
-    assert (path, place) == (str(pkg / SONAME), f"next to the package: {pkg / SONAME}")
+    assert (path, place) == (str(pkg / SONAME), f"bundled copy: {pkg / SONAME}")
+
+
+def test_copy_in_a_checkouts_source_package_is_ignored(tmp_path):
+    """<checkout>/python/bpflink/ is what an editable install imports: a
+    file left there must not shadow the checkout's build/."""
+    top = tmp_path / "checkout"
+    pkg = top / "python" / "bpflink"
+    pkg.mkdir(parents=True)
+    (top / "bpflink.map").write_text("")
+    (pkg / SONAME).write_text("a stale copy")
+    (top / "build").mkdir()
+    shutil.copy(REAL, top / "build" / SONAME)
+    path, place = find({}, str(pkg), no_system)
+    assert (path, place) == (str(top / "build" / SONAME), f"build tree: {top / 'build' / SONAME}")
+
+    os.unlink(top / "build" / SONAME)
+    with pytest.raises(LibraryNotFoundError) as e:
+        find({}, str(pkg), no_system)
+    bundled = dict(e.value.tried)[f"bundled copy: {pkg / SONAME}"]
+    assert bundled.startswith("ignored: this is the source package of the checkout")
+    assert str(top) in bundled
 
 
 def test_build_tree_found_walking_up(tmp_path):
@@ -108,7 +154,7 @@ def test_error_names_every_place_tried(tmp_path):
         ancestors.append(d)
     assert e.value.tried[0] == (ENV_VAR, "not set")
     assert places == (
-        [ENV_VAR, f"next to the package: {pkg / SONAME}"]
+        [ENV_VAR, f"bundled copy: {pkg / SONAME}"]
         + [f"build tree: {os.path.join(a, 'build', SONAME)}" for a in ancestors]
         + ['system: ctypes.util.find_library("bpflink")']
     )
@@ -167,6 +213,32 @@ def test_loads_by_path_and_never_libbpf():
     r = _python(code, env)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("\n")[:2] == [f"cgroup {os.path.abspath(REAL)}", "False True"]
+
+
+def test_load_library_with_a_path(tmp_path):
+    """bpflink.load_library(path) wins over the variable, loads that file,
+    and refuses another file once a library is loaded."""
+    link = tmp_path / "link.so"
+    link.symlink_to(os.path.abspath(REAL))
+    env = dict(os.environ, **{ENV_VAR: str(tmp_path / "missing.so")})
+    code = (
+        "import sys, bpflink\n"
+        "real, link = sys.argv[1:3]\n"
+        "print(bpflink.load_library(real) == real, bpflink.raw.library_place() == 'load_library: ' + real)\n"
+        "print(bpflink.link_type_name(3), bpflink.library_path() == real)\n"
+        "print(bpflink.load_library(link) == real, bpflink.load_library() == real)\n"
+        "try:\n"
+        "    bpflink.load_library('/bin/true')\n"
+        "except RuntimeError as e:\n"
+        "    print('refused:', e)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code, os.path.abspath(REAL), str(link)], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[:3] == ["True True", "cgroup True", "True True"]
+    assert lines[3].startswith(f"refused: bpflink: {SONAME} is already loaded from {os.path.abspath(REAL)}")
+    assert "load_library('/bin/true')" in lines[3]
 
 
 def test_package_source_never_names_libbpf():
