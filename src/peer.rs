@@ -23,9 +23,8 @@
 //! whose functions are kept stays open, so that libbpf cannot be unloaded
 //! under us (a `dlclose` by its plugin then leaves it mapped).
 
-use core::ffi::{CStr, c_char, c_int, c_void};
-use std::ffi::CString;
-use std::sync::OnceLock;
+use core::ffi::{c_char, c_int, c_void};
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// libbpf's `libbpf_set_print`, the callback as a plain pointer (log's
 /// `libbpf_print_fn_t`, an `Option` of a function pointer, has its ABI).
@@ -45,12 +44,8 @@ pub struct Libbpf {
     /// Its `bpf_program__name`, if it has one.
     pub program_name: Option<ProgramNameFn>,
     handle: *mut c_void,
+    base: *mut c_void,
 }
-
-// SAFETY: function pointers and a dlopen handle, which any thread may use.
-unsafe impl Send for Libbpf {}
-// SAFETY: as above; nothing in it is mutated after construction.
-unsafe impl Sync for Libbpf {}
 
 /// Where the object holding `addr` starts (`dladdr`'s `dli_fbase`), or
 /// null when `addr` is in no loaded object.
@@ -70,116 +65,222 @@ fn own_base() -> *mut c_void {
     object_base(own_base as *const c_void)
 }
 
-/// The path of every loaded object but the main program, in load order.
-fn loaded_objects() -> Vec<CString> {
-    unsafe extern "C" fn each(info: *mut libc::dl_phdr_info, _size: usize, data: *mut c_void) -> c_int {
-        // SAFETY: dl_iterate_phdr passes a valid info, and `data` is the
-        // Vec given below, used by this thread only.
-        let (info, out) = unsafe { (&*info, &mut *(data as *mut Vec<CString>)) };
-        if info.dlpi_name.is_null() {
-            return 0;
+/// The paths of the loaded objects but the main program, copied out of
+/// the loader's list into one `malloc`ed block of NUL-terminated strings
+/// (no Rust allocation: nothing here can panic), freed on drop.
+struct Paths {
+    block: *mut u8,
+    len: usize,
+}
+
+/// [`Paths`] being filled: the block and how much of it is used.
+struct Filling {
+    block: *mut u8,
+    cap: usize,
+    used: usize,
+}
+
+impl Paths {
+    fn of_loaded_objects() -> Self {
+        // Two walks: the total size of the names, then the copy (an
+        // object loaded in between may not fit; it is left out).
+        unsafe extern "C" fn measure(
+            info: *mut libc::dl_phdr_info,
+            _: usize,
+            data: *mut c_void,
+        ) -> c_int {
+            // SAFETY: dl_iterate_phdr passes a valid info and our counter.
+            let (name, total) = unsafe { ((*info).dlpi_name, &mut *(data as *mut usize)) };
+            if !name.is_null() {
+                // SAFETY: a NUL-terminated name owned by the loader.
+                *total = total.saturating_add(unsafe { libc::strlen(name) } + 1);
+            }
+            0
         }
-        // SAFETY: a NUL-terminated name owned by the loader, valid during
-        // the callback.
-        let name = unsafe { CStr::from_ptr(info.dlpi_name) };
-        // The main program has an empty name; never grow in a way that
-        // could panic inside the loader's callback.
-        if !name.is_empty() && out.try_reserve(1).is_ok() {
-            out.push(name.to_owned());
+        unsafe extern "C" fn copy(
+            info: *mut libc::dl_phdr_info,
+            _: usize,
+            data: *mut c_void,
+        ) -> c_int {
+            // SAFETY: dl_iterate_phdr passes a valid info and our Filling.
+            let (name, f) = unsafe { ((*info).dlpi_name, &mut *(data as *mut Filling)) };
+            if name.is_null() {
+                return 0;
+            }
+            // SAFETY: as in `measure`.
+            let n = unsafe { libc::strlen(name) };
+            // The main program has an empty name.
+            if n > 0 && f.cap - f.used > n {
+                // SAFETY: `n + 1` bytes fit after `used` in the block, and
+                // the name has `n` bytes and a NUL.
+                unsafe { core::ptr::copy_nonoverlapping(name.cast(), f.block.add(f.used), n + 1) };
+                f.used += n + 1;
+            }
+            0
         }
-        0
+        let mut total = 0usize;
+        // SAFETY: the callback matches dl_iterate_phdr's prototype and
+        // only touches `total`.
+        unsafe { libc::dl_iterate_phdr(Some(measure), (&raw mut total).cast()) };
+        // SAFETY: malloc of `total` bytes (NULL checked).
+        let block = unsafe { libc::malloc(total.max(1)) }.cast::<u8>();
+        if block.is_null() {
+            return Self { block, len: 0 };
+        }
+        let mut f = Filling {
+            block,
+            cap: total,
+            used: 0,
+        };
+        // SAFETY: as above, with `f`.
+        unsafe { libc::dl_iterate_phdr(Some(copy), (&raw mut f).cast()) };
+        Self { block, len: f.used }
     }
-    let mut out: Vec<CString> = Vec::new();
-    // SAFETY: the callback matches dl_iterate_phdr's prototype and only
-    // touches `out`, which outlives the call.
-    unsafe { libc::dl_iterate_phdr(Some(each), &mut out as *mut Vec<CString> as *mut c_void) };
-    out
+
+    /// Each path in turn.
+    fn for_each(&self, mut f: impl FnMut(*const c_char)) {
+        let mut at = 0;
+        while at < self.len {
+            // SAFETY: inside the block's filled part, at a string's start.
+            let p = unsafe { self.block.add(at) }.cast::<c_char>();
+            f(p);
+            // SAFETY: each string is NUL-terminated inside the block.
+            at += unsafe { libc::strlen(p) } + 1;
+        }
+    }
+}
+
+impl Drop for Paths {
+    fn drop(&mut self) {
+        // SAFETY: the block from malloc (or NULL), freed once.
+        unsafe { libc::free(self.block.cast()) };
+    }
 }
 
 /// `name` from the object behind `handle`, only if defined in the object
 /// that starts at `base` (not in one of its dependencies).
-fn symbol_in(handle: *mut c_void, base: *mut c_void, name: &CStr) -> Option<*mut c_void> {
+fn symbol_in(
+    handle: *mut c_void,
+    base: *mut c_void,
+    name: &core::ffi::CStr,
+) -> Option<*mut c_void> {
     // SAFETY: a live handle and a NUL-terminated name.
     let p = unsafe { libc::dlsym(handle, name.as_ptr()) };
     (!p.is_null() && object_base(p) == base).then_some(p)
 }
 
-/// Every libbpf loaded now, but bpflink itself: objects defining their own
-/// `libbpf_set_print`, each once, in load order. Their handles are open;
-/// the caller closes those it does not keep ([`release`]).
-fn find_all() -> Vec<Libbpf> {
-    let own = own_base();
-    let mut found: Vec<(Libbpf, *mut c_void)> = Vec::new();
-    for path in loaded_objects() {
-        // SAFETY: a NUL-terminated path; RTLD_NOLOAD never loads anything,
-        // it only gives a handle (one more reference) to a loaded object.
-        let handle = unsafe { libc::dlopen(path.as_ptr(), libc::RTLD_NOLOAD | libc::RTLD_LAZY) };
-        if handle.is_null() {
-            continue;
-        }
-        // SAFETY: a live handle and a NUL-terminated name.
-        let sp = unsafe { libc::dlsym(handle, c"libbpf_set_print".as_ptr()) };
-        let base = if sp.is_null() { own } else { object_base(sp) };
-        if base.is_null() || base == own || found.iter().any(|(_, b)| *b == base) {
-            // SAFETY: the reference taken by dlopen above.
-            unsafe { libc::dlclose(handle) };
-            continue;
-        }
-        let fd = symbol_in(handle, base, c"bpf_program__fd");
-        let name = symbol_in(handle, base, c"bpf_program__name");
-        // SAFETY: libbpf's public functions with these prototypes:
-        // `libbpf_print_fn_t libbpf_set_print(libbpf_print_fn_t)` (a
-        // function pointer in, one out), `int bpf_program__fd(const struct
-        // bpf_program *)`, `const char *bpf_program__name(const struct
-        // bpf_program *)`.
-        let lib = unsafe {
-            Libbpf {
-                set_print: core::mem::transmute::<*mut c_void, SetPrintFn>(sp),
-                program_fd: fd.map(|p| core::mem::transmute::<*mut c_void, ProgramFdFn>(p)),
-                program_name: name.map(|p| core::mem::transmute::<*mut c_void, ProgramNameFn>(p)),
-                handle,
-            }
-        };
-        found.push((lib, base));
+/// The libbpf in the object at `path`, if it is one and not bpflink: an
+/// open handle (one reference) and its functions; `None` leaves nothing
+/// open.
+fn libbpf_at(path: *const c_char, own: *mut c_void) -> Option<Libbpf> {
+    // SAFETY: a NUL-terminated path; RTLD_NOLOAD never loads anything, it
+    // only gives a handle (one more reference) to a loaded object.
+    let handle = unsafe { libc::dlopen(path, libc::RTLD_NOLOAD | libc::RTLD_LAZY) };
+    if handle.is_null() {
+        return None;
     }
-    found.into_iter().map(|(l, _)| l).collect()
+    // SAFETY: a live handle and a NUL-terminated name.
+    let sp = unsafe { libc::dlsym(handle, c"libbpf_set_print".as_ptr()) };
+    let base = if sp.is_null() { own } else { object_base(sp) };
+    if base.is_null() || base == own || symbol_in(handle, base, c"libbpf_set_print").is_none() {
+        // SAFETY: the reference taken above.
+        unsafe { libc::dlclose(handle) };
+        return None;
+    }
+    let fd = symbol_in(handle, base, c"bpf_program__fd");
+    let name = symbol_in(handle, base, c"bpf_program__name");
+    // SAFETY: libbpf's public functions with these prototypes:
+    // `libbpf_print_fn_t libbpf_set_print(libbpf_print_fn_t)` (a function
+    // pointer in, one out), `int bpf_program__fd(const struct bpf_program
+    // *)`, `const char *bpf_program__name(const struct bpf_program *)`.
+    Some(unsafe {
+        Libbpf {
+            set_print: core::mem::transmute::<*mut c_void, SetPrintFn>(sp),
+            program_fd: fd.map(|p| core::mem::transmute::<*mut c_void, ProgramFdFn>(p)),
+            program_name: name.map(|p| core::mem::transmute::<*mut c_void, ProgramNameFn>(p)),
+            handle,
+            base,
+        }
+    })
 }
 
-/// Closes the handle [`find_all`] opened for `lib` (after which its
-/// functions may not be called again).
-fn release(lib: Libbpf) {
-    // SAFETY: the reference taken by find_all, dropped once.
-    unsafe { libc::dlclose(lib.handle) };
-}
-
-/// Calls `f` with every libbpf loaded now (none: `f` is not called), then
-/// lets them go. For `libbpf_set_print`: each gets the callback.
+/// Calls `f` with every libbpf loaded now but bpflink, each once (none:
+/// `f` is not called), then lets them go. For `libbpf_set_print`: each
+/// gets the callback.
 pub fn each_libbpf(mut f: impl FnMut(&Libbpf)) {
-    for lib in find_all() {
-        f(&lib);
-        release(lib);
-    }
+    let own = own_base();
+    // The bases seen so far (a libbpf listed under two paths counts once;
+    // more libbpfs than this in one process are not served).
+    let mut seen = [core::ptr::null_mut::<c_void>(); 16];
+    let mut n = 0;
+    Paths::of_loaded_objects().for_each(|path| {
+        let Some(lib) = libbpf_at(path, own) else {
+            return;
+        };
+        if !seen.iter().take(n).any(|b| *b == lib.base) {
+            if let Some(slot) = seen.get_mut(n) {
+                *slot = lib.base;
+                n += 1;
+                f(&lib);
+            }
+        }
+        // SAFETY: the reference libbpf_at took, dropped once.
+        unsafe { libc::dlclose(lib.handle) };
+    });
 }
 
-/// The first libbpf with `bpf_program__fd`, kept (and held loaded) once
-/// found; `None` while there is none, looked for again on every call.
-pub fn program_accessors() -> Option<&'static Libbpf> {
-    static KEPT: OnceLock<Libbpf> = OnceLock::new();
-    if let Some(lib) = KEPT.get() {
-        return Some(lib);
+/// The kept `bpf_program__fd` and `bpf_program__name` (0: none yet).
+static KEPT_FD: AtomicUsize = AtomicUsize::new(0);
+static KEPT_NAME: AtomicUsize = AtomicUsize::new(0);
+
+/// The first libbpf with `bpf_program__fd`: its `bpf_program__fd` and
+/// `bpf_program__name`, kept (and the library held loaded) once found;
+/// `None` while there is none, looked for again on every call.
+pub fn program_accessors() -> Option<(ProgramFdFn, Option<ProgramNameFn>)> {
+    let kept = || {
+        let fd = KEPT_FD.load(Ordering::Acquire);
+        (fd != 0).then(|| {
+            let name = KEPT_NAME.load(Ordering::Relaxed);
+            // SAFETY: non-zero values stored below are these functions.
+            unsafe {
+                (
+                    core::mem::transmute::<usize, ProgramFdFn>(fd),
+                    (name != 0).then(|| core::mem::transmute::<usize, ProgramNameFn>(name)),
+                )
+            }
+        })
+    };
+    if let Some(k) = kept() {
+        return Some(k);
     }
-    let mut chosen = None;
-    for lib in find_all() {
-        if chosen.is_none() && lib.program_fd.is_some() {
-            chosen = Some(lib);
-        } else {
-            release(lib);
+    let own = own_base();
+    let mut found = false;
+    Paths::of_loaded_objects().for_each(|path| {
+        if found {
+            return;
         }
-    }
-    if let Err(lib) = KEPT.set(chosen?) {
-        // Another thread kept its answer first: ours is one reference too
-        // many.
-        release(lib);
-    }
-    KEPT.get()
+        let Some(lib) = libbpf_at(path, own) else {
+            return;
+        };
+        if let Some(fd) = lib.program_fd {
+            // The name first, published by the fd (Release): a reader that
+            // sees the fd sees the name. Another thread may have kept its
+            // answer meanwhile; then ours is one reference too many.
+            let name = lib.program_name.map_or(0, |f| f as usize);
+            if KEPT_FD.load(Ordering::Acquire) == 0 {
+                KEPT_NAME.store(name, Ordering::Relaxed);
+            }
+            if KEPT_FD
+                .compare_exchange(0, fd as usize, Ordering::Release, Ordering::Acquire)
+                .is_ok()
+            {
+                found = true;
+                return; // the handle stays open: libbpf stays loaded
+            }
+            found = true;
+        }
+        // SAFETY: the reference libbpf_at took, dropped once.
+        unsafe { libc::dlclose(lib.handle) };
+    });
+    kept()
 }

@@ -11,9 +11,9 @@
 mod common;
 
 use std::io::Write;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
-use bpflink::link::{self, CreateOpts, Detail, FdByIdOpts, UpdateOpts};
+use bpflink::link::{self, CreateOpts, Detail, FdByIdOpts, Target, UpdateOpts};
 use bpflink::sys::consts::{attach::BPF_CGROUP_INET_INGRESS, flags::BPF_F_REPLACE, link_type};
 use common::{Cgroup, bpf};
 
@@ -62,14 +62,14 @@ fn cgroup_link_lifecycle_through_the_rust_api() {
     let (p1, p2) = (load_prog(1), load_prog(0));
 
     let fd = link::create(
-        p1.as_raw_fd(),
-        dir.as_raw_fd(),
+        &p1,
+        Target::Fd(dir.as_fd()),
         BPF_CGROUP_INET_INGRESS,
         &CreateOpts::default(),
     )
     .unwrap();
     assert!(fd.as_raw_fd() > 2);
-    let info = link::info(fd.as_raw_fd()).unwrap();
+    let info = link::info(&fd).unwrap();
     assert_eq!(info.type_, link_type::BPF_LINK_TYPE_CGROUP);
     assert_eq!(
         link::link_type_str(info.type_).unwrap().to_str().unwrap(),
@@ -89,28 +89,23 @@ fn cgroup_link_lifecycle_through_the_rust_api() {
     let ids: Vec<u32> = link::ids().collect::<Result<_, _>>().unwrap();
     assert!(ids.contains(&info.id));
     let again = link::fd_by_id(info.id, &FdByIdOpts::default()).unwrap();
-    assert_eq!(link::info(again.as_raw_fd()).unwrap().id, info.id);
+    assert_eq!(link::info(&again).unwrap().id, info.id);
 
     // A replace that names the wrong old program is refused.
     let wrong = UpdateOpts {
         flags: BPF_F_REPLACE,
-        old_fd: p2.as_raw_fd() as u32,
+        old: Some(p2.as_fd()),
     };
-    assert_eq!(
-        link::update(fd.as_raw_fd(), p2.as_raw_fd(), &wrong)
-            .unwrap_err()
-            .0,
-        libc::EPERM
-    );
+    assert_eq!(link::update(&fd, &p2, &wrong).unwrap_err().0, libc::EPERM);
     let right = UpdateOpts {
         flags: BPF_F_REPLACE,
-        old_fd: p1.as_raw_fd() as u32,
+        old: Some(p1.as_fd()),
     };
-    link::update(fd.as_raw_fd(), p2.as_raw_fd(), &right).unwrap();
-    assert_ne!(link::info(fd.as_raw_fd()).unwrap().prog_id, info.prog_id);
+    link::update(&fd, &p2, &right).unwrap();
+    assert_ne!(link::info(&fd).unwrap().prog_id, info.prog_id);
 
-    link::detach(fd.as_raw_fd()).unwrap();
-    let Detail::Cgroup { cgroup_id, .. } = link::info(fd.as_raw_fd()).unwrap().detail() else {
+    link::detach(&fd).unwrap();
+    let Detail::Cgroup { cgroup_id, .. } = link::info(&fd).unwrap().detail() else {
         panic!("kind changed");
     };
     assert_eq!(cgroup_id, 0, "a detached link reports no cgroup");
@@ -122,21 +117,37 @@ fn kernel_errors_come_back_as_errno() {
     if !may_run("kernel_errors_come_back_as_errno", &[]) {
         return;
     }
-    assert_eq!(link::detach(-1).unwrap_err().0, libc::EBADF);
-    // BPF_OBJ_GET_INFO_BY_FD answers EBADFD (not EBADF) for a bad fd.
-    assert_eq!(link::info(-1).unwrap_err().0, libc::EBADFD);
+    // A file that is no BPF object: the kernel says EINVAL, and the safe
+    // API passes that on.
+    let file = std::fs::File::open("/dev/null").unwrap();
+    assert_eq!(link::detach(&file).unwrap_err().0, libc::EINVAL);
+    assert_eq!(link::info(&file).unwrap_err().0, libc::EINVAL);
+    assert_eq!(
+        link::create(
+            &file,
+            Target::Fd(file.as_fd()),
+            BPF_CGROUP_INET_INGRESS,
+            &CreateOpts::default()
+        )
+        .unwrap_err()
+        .0,
+        libc::EINVAL
+    );
     // Start ids from INT_MAX up are refused; the end of the list is ENOENT.
     assert_eq!(link::next_id(u32::MAX).unwrap_err().0, libc::EINVAL);
     assert_eq!(
         link::next_id(i32::MAX as u32 - 1).unwrap_err().0,
         libc::ENOENT
     );
-    assert_eq!(
-        link::create(-1, -1, BPF_CGROUP_INET_INGRESS, &CreateOpts::default())
-            .unwrap_err()
-            .0,
-        libc::EBADF
-    );
+    // Numbers that are no fd reach the kernel only through the C API (the
+    // safe API cannot name them): EBADF, and BPF_OBJ_GET_INFO_BY_FD's
+    // EBADFD.
+    assert_eq!(bpflink::capi::bpf::bpf_link_detach(-1), -libc::EBADF);
+    let mut len = 0u32;
+    // SAFETY: a NULL info with length 0; `len` is writable.
+    let r =
+        unsafe { bpflink::capi::bpf::bpf_link_get_info_by_fd(-1, core::ptr::null_mut(), &mut len) };
+    assert_eq!(r, -libc::EBADFD);
 }
 
 #[test]
@@ -148,16 +159,16 @@ fn details_prog_fd_by_id_and_on_bpffs() {
     let dir = &cg.dir;
     let p1 = load_prog(1);
     let fd = link::create(
-        p1.as_raw_fd(),
-        dir.as_raw_fd(),
+        &p1,
+        Target::Fd(dir.as_fd()),
         BPF_CGROUP_INET_INGRESS,
         &CreateOpts::default(),
     )
     .unwrap();
-    let info = link::info(fd.as_raw_fd()).unwrap();
+    let info = link::info(&fd).unwrap();
 
     // One call for a cgroup link; the same fields as `info`, decoded.
-    let d = link::details(fd.as_raw_fd()).unwrap();
+    let d = link::details(&fd).unwrap();
     assert_eq!(
         (d.type_, d.id, d.prog_id),
         (info.type_, info.id, info.prog_id)
@@ -179,15 +190,16 @@ fn details_prog_fd_by_id_and_on_bpffs() {
     let again = link::prog_fd_by_id(info.prog_id).unwrap();
     let same = UpdateOpts {
         flags: BPF_F_REPLACE,
-        old_fd: again.as_raw_fd() as u32,
+        old: Some(again.as_fd()),
     };
-    link::update(fd.as_raw_fd(), again.as_raw_fd(), &same).unwrap();
-    assert_eq!(link::info(fd.as_raw_fd()).unwrap().prog_id, info.prog_id);
+    link::update(&fd, &again, &same).unwrap();
+    assert_eq!(link::info(&fd).unwrap().prog_id, info.prog_id);
     assert_eq!(
         link::prog_fd_by_id(i32::MAX as u32).unwrap_err().0,
         libc::ENOENT
     );
-    assert_eq!(link::details(-1).unwrap_err().0, libc::EBADFD);
+    let file = std::fs::File::open("/dev/null").unwrap();
+    assert_eq!(link::details(&file).unwrap_err().0, libc::EINVAL);
 
     // Not on a bpffs: the cgroup filesystem and /proc.
     assert_eq!(link::on_bpffs(c"/proc"), Ok(false));

@@ -6,9 +6,9 @@
 //! | target | what it checks |
 //! |---|---|
 //! | [`opts_read`] | `Opts::read`, `opts_get!`, `opts_zeroed!` on the three options structs vs libbpf's `OPTS_VALID` / `OPTS_GET` / `OPTS_ZEROED` |
-//! | [`link_create_args`] | `CreateOpts::from_libbpf` + `attr()` vs libbpf's `bpf_link_create` (EINVAL exactly when libbpf refuses, the 64-byte attr byte for byte, the fallback flag) |
-//! | [`update_opts`] | `UpdateOpts::from_libbpf` vs libbpf's `bpf_link_update` |
-//! | [`fd_by_id_opts`] | `FdByIdOpts::from_libbpf` vs libbpf's `bpf_link_get_fd_by_id_opts` |
+//! | [`link_create_args`] | `link::libbpf::create_attr` and `raw_tp_fallback` vs libbpf's `bpf_link_create` (EINVAL exactly when libbpf refuses, the 64-byte attr byte for byte, the fallback flag) |
+//! | [`update_opts`] | `link::libbpf::update_attr` vs libbpf's `bpf_link_update` |
+//! | [`fd_by_id_opts`] | `link::libbpf::fd_by_id_flags` vs libbpf's `bpf_link_get_fd_by_id_opts` |
 //! | [`diff_libbpf`] | build/libbpflink.so.1 vs the reference libbpf 1.7.0, called side by side ([`diff`]) |
 //!
 //! The first four compare with [`model`], a plain model of libbpf's rules

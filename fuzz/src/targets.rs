@@ -5,7 +5,7 @@
 
 use core::mem::size_of;
 
-use bpflink::link::{CreateOpts, FdByIdOpts, UpdateOpts};
+use bpflink::link::libbpf;
 use bpflink::opts::{
     Opts, OptsType, bpf_get_fd_by_id_opts as F, bpf_link_create_opts as C,
     bpf_link_update_opts as U,
@@ -83,9 +83,9 @@ impl<T> Bits for *mut T {
 
 /// One field: its name, libbpf's offset and size, and how bpflink reads it
 /// (`opts_get!` and `opts_zeroed!`).
-type Field<T> = (&'static str, u64, u64, fn(&Option<Opts<T>>) -> (u64, bool));
+type Field<T> = (&'static str, u64, u64, fn(&Option<Opts<'_, T>>) -> (u64, bool));
 /// A member only checked with `opts_zeroed!`: its name and libbpf's end.
-type Member<T> = (&'static str, u64, fn(&Option<Opts<T>>) -> bool);
+type Member<T> = (&'static str, u64, fn(&Option<Opts<'_, T>>) -> bool);
 
 macro_rules! fields {
     ($T:ty; $($($f:ident).+ @ $off:literal + $size:literal),* $(,)?) => {
@@ -93,9 +93,9 @@ macro_rules! fields {
             stringify!($($f).+),
             $off,
             $size,
-            (|o: &Option<Opts<$T>>| -> (u64, bool) {
+            (|o: &Option<Opts<'_, $T>>| -> (u64, bool) {
                 (opts_get!(*o, $T, $($f).+).bits(), opts_zeroed!(*o, $T, $($f).+))
-            }) as fn(&Option<Opts<$T>>) -> (u64, bool),
+            }) as fn(&Option<Opts<'_, $T>>) -> (u64, bool),
         )),*]
     };
 }
@@ -105,7 +105,7 @@ macro_rules! members {
         &[$((
             stringify!($($f).+),
             $end,
-            (|o: &Option<Opts<$T>>| opts_zeroed!(*o, $T, $($f).+)) as fn(&Option<Opts<$T>>) -> bool,
+            (|o: &Option<Opts<'_, $T>>| opts_zeroed!(*o, $T, $($f).+)) as fn(&Option<Opts<'_, $T>>) -> bool,
         )),*]
     };
 }
@@ -186,14 +186,25 @@ fn check_verdict<T: core::fmt::Debug, M: core::fmt::Debug>(
     }
 }
 
+/// What [`read_check`] reads through bpflink: `sz`, then each field's
+/// value and `opts_zeroed!`, then each member's `opts_zeroed!`.
+type Reading = (Option<usize>, Vec<(u64, bool)>, Vec<bool>);
+
 /// Reads `img` with `Opts::<T>::read` and checks every field and member
-/// against the model.
+/// against the model. The fields are read while the image is in place
+/// (`Opts` reads the caller's struct where it is).
 fn read_check<T: OptsType>(img: &Image, l: &Layout, fields: &[Field<T>], members: &[Member<T>]) {
     let ctx = || format!("{} {}", l.name, img.describe());
     let (r, msgs) = capture(|| {
         // SAFETY: `place` gives NULL or a buffer backing `sz` (decode_image).
         place(img, |p| {
-            unsafe { Opts::<T>::read(p as *const T) }.map_err(|e| e.0)
+            let o = unsafe { Opts::<T>::read(p as *const T) }.map_err(|e| e.0)?;
+            let got: Reading = (
+                o.map(|o| o.sz()),
+                fields.iter().map(|f| (f.3)(&o)).collect(),
+                members.iter().map(|m| (m.2)(&o)).collect(),
+            );
+            Ok(got)
         })
     });
     let m = model::Opts::of(img, *l, Side::Bpflink);
@@ -201,28 +212,19 @@ fn read_check<T: OptsType>(img: &Image, l: &Layout, fields: &[Field<T>], members
         Ok(()) => Verdict::Ok(()),
         Err(s) => Verdict::Einval(Some(s)),
     };
-    let Some((o, ())) = check_verdict(
-        "Opts::read",
-        &ctx,
-        r.map(|o| o.map(|o| o.sz())),
-        &msgs,
-        want,
-    ) else {
+    let Some(((sz, got_fields, got_members), ())) = check_verdict("Opts::read", &ctx, r, &msgs, want)
+    else {
         return;
     };
     assert!(
-        o.is_none() == img.null,
+        sz.is_none() == img.null,
         "Opts::read: NULL-ness differs; {}",
         ctx()
     );
-    if let Some(sz) = o {
+    if let Some(sz) = sz {
         assert!(sz as u64 == img.sz, "Opts::sz() {sz:#x}; {}", ctx());
     }
-    // Read again for the field accessors (the capture above consumed it).
-    // SAFETY: as above.
-    let opts = place(img, |p| unsafe { Opts::<T>::read(p as *const T) }).unwrap();
-    for &(name, off, size, read) in fields {
-        let (v, z) = read(&opts);
+    for (&(name, off, size, _), (v, z)) in fields.iter().zip(got_fields) {
         let (mv, mz) = (m.get(off, size), m.zeroed(off + size));
         assert!(
             v == mv,
@@ -235,8 +237,8 @@ fn read_check<T: OptsType>(img: &Image, l: &Layout, fields: &[Field<T>], members
             ctx()
         );
     }
-    for &(name, end, zeroed) in members {
-        let (z, mz) = (zeroed(&opts), m.zeroed(end));
+    for (&(name, end, _), z) in members.iter().zip(got_members) {
+        let mz = m.zeroed(end);
         assert!(
             z == mz,
             "opts_zeroed!({name}) = {z}, libbpf's OPTS_ZEROED gives {mz}; {}",
@@ -285,10 +287,10 @@ fn attr_bytes(a: &LinkCreateAttr) -> [u8; 64] {
 }
 
 /// Target `link_create_args`: attach type x prog_fd x target_fd x options
-/// buffer. `CreateOpts::from_libbpf` must refuse with EINVAL (and libbpf's
-/// warning) exactly when libbpf does; otherwise `attr()` must be libbpf's
-/// 64-byte attr byte for byte (nothing set outside what the attach type's
-/// branch writes) and the raw-tracepoint fallback flag libbpf's
+/// buffer. `libbpf::create_attr` must refuse with EINVAL (and libbpf's
+/// warning) exactly when libbpf does; otherwise its attr must be libbpf's
+/// 64 bytes byte for byte (nothing set outside what the attach type's
+/// branch writes), and `libbpf::raw_tp_fallback` libbpf's
 /// `OPTS_ZEROED(opts, sz)`.
 pub fn link_create_args(data: &[u8]) {
     let mut r = Reader::new(data);
@@ -305,29 +307,24 @@ pub fn link_create_args(data: &[u8]) {
     let (got, msgs) = capture(|| {
         // SAFETY: `place` gives NULL or a buffer backing `sz` (decode_image).
         place(&img, |p| unsafe {
-            CreateOpts::from_libbpf(p as *const C, t)
+            libbpf::create_attr(prog_fd, target_fd, t, p as *const C)
+                .map(|a| (attr_bytes(&a), libbpf::raw_tp_fallback(p as *const C)))
         })
         .map_err(|e| e.0)
     });
     let m = model::Opts::of(&img, CREATE, Side::Bpflink);
     let want = model::link_create(&m, prog_fd, target_fd, t);
-    if let Some((o, w)) = check_verdict("CreateOpts::from_libbpf", &ctx, got, &msgs, want) {
-        let a = attr_bytes(&o.attr(prog_fd, target_fd, t));
+    if let Some(((a, fallback), w)) = check_verdict("libbpf::create_attr", &ctx, got, &msgs, want) {
         if a != w.attr {
             let diff: Vec<String> = (0..64)
                 .filter(|&i| a[i] != w.attr[i])
                 .map(|i| format!("[{i}] {:#04x} (libbpf {:#04x})", a[i], w.attr[i]))
                 .collect();
-            panic!(
-                "attr differs from libbpf's: {}; {o:?}; {}",
-                diff.join(" "),
-                ctx()
-            );
+            panic!("attr differs from libbpf's: {}; {}", diff.join(" "), ctx());
         }
         assert!(
-            o.raw_tp_fallback == w.raw_tp_fallback,
-            "raw_tp_fallback {} where libbpf's OPTS_ZEROED(opts, sz) is {}; {}",
-            o.raw_tp_fallback,
+            fallback == w.raw_tp_fallback,
+            "raw_tp_fallback {fallback} where libbpf's OPTS_ZEROED(opts, sz) is {}; {}",
             w.raw_tp_fallback,
             ctx()
         );
@@ -335,7 +332,7 @@ pub fn link_create_args(data: &[u8]) {
 }
 
 /// Target `update_opts`: an options buffer for `bpf_link_update`;
-/// `UpdateOpts::from_libbpf` against libbpf's reading (OPTS_VALID, the
+/// `libbpf::update_attr` against libbpf's reading (OPTS_VALID, the
 /// old_prog_fd / old_map_fd exclusion, flags and the old fd passed on).
 pub fn update_opts(data: &[u8]) {
     let mut r = Reader::new(data);
@@ -343,19 +340,22 @@ pub fn update_opts(data: &[u8]) {
     let ctx = || img.describe();
     let (got, msgs) = capture(|| {
         // SAFETY: as in link_create_args.
-        place(&img, |p| unsafe { UpdateOpts::from_libbpf(p as *const U) }).map_err(|e| e.0)
+        place(&img, |p| unsafe { libbpf::update_attr(3, 4, p as *const U) })
+            .map(|a| (a.link_fd, a.new_prog_fd, a.flags, a.old_prog_fd))
+            .map_err(|e| e.0)
     });
     let m = model::Opts::of(&img, UPDATE, Side::Bpflink);
     if let Some((o, w)) = check_verdict(
-        "UpdateOpts::from_libbpf",
+        "libbpf::update_attr",
         &ctx,
         got,
         &msgs,
         model::link_update(&m),
     ) {
         assert!(
-            o.flags == w.flags && o.old_fd == w.old_fd,
-            "UpdateOpts {o:?}, libbpf sends flags {:#x} old fd {}; {}",
+            o == (3, 4, w.flags, w.old_fd),
+            "attr (link_fd, new_prog_fd, flags, old_prog_fd) {o:?}, libbpf sends \
+             flags {:#x} old fd {}; {}",
             w.flags,
             w.old_fd,
             ctx()
@@ -364,7 +364,7 @@ pub fn update_opts(data: &[u8]) {
 }
 
 /// Target `fd_by_id_opts`: an options buffer for
-/// `bpf_link_get_fd_by_id_opts`; `FdByIdOpts::from_libbpf` against
+/// `bpf_link_get_fd_by_id_opts`; `libbpf::fd_by_id_flags` against
 /// libbpf's reading (OPTS_VALID, open_flags passed, token_fd unused).
 pub fn fd_by_id_opts(data: &[u8]) {
     let mut r = Reader::new(data);
@@ -372,21 +372,16 @@ pub fn fd_by_id_opts(data: &[u8]) {
     let ctx = || img.describe();
     let (got, msgs) = capture(|| {
         // SAFETY: as in link_create_args.
-        place(&img, |p| unsafe { FdByIdOpts::from_libbpf(p as *const F) }).map_err(|e| e.0)
+        place(&img, |p| unsafe { libbpf::fd_by_id_flags(p as *const F) }).map_err(|e| e.0)
     });
     let m = model::Opts::of(&img, FD_BY_ID, Side::Bpflink);
     if let Some((o, w)) = check_verdict(
-        "FdByIdOpts::from_libbpf",
+        "libbpf::fd_by_id_flags",
         &ctx,
         got,
         &msgs,
         model::fd_by_id(&m),
     ) {
-        assert!(
-            o.open_flags == w,
-            "open_flags {:#x}, libbpf sends {w:#x}; {}",
-            o.open_flags,
-            ctx()
-        );
+        assert!(o == w, "open_flags {o:#x}, libbpf sends {w:#x}; {}", ctx());
     }
 }

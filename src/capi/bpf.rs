@@ -6,8 +6,8 @@ use std::os::fd::IntoRawFd;
 
 use errno::Errno;
 
-use crate::ffi_int;
-use crate::link::{self, CreateOpts, FdByIdOpts, UpdateOpts};
+use crate::ffi;
+use crate::link::{self, FdByIdOpts, libbpf};
 use crate::opts::{__u32, bpf_get_fd_by_id_opts, bpf_link_create_opts, bpf_link_update_opts};
 use crate::sys::info::bpf_link_info;
 
@@ -61,34 +61,9 @@ pub unsafe extern "C" fn bpf_link_create(
     attach_type: bpf_attach_type,
     opts: *const bpf_link_create_opts,
 ) -> c_int {
-    if !opts.is_null() {
-        // SAFETY: forwarded contract.
-        return unsafe { bpf_link_create_opts(prog_fd, target_fd, attach_type, opts) };
-    }
-    ffi_int!(c"bpf_link_create"(prog_fd, target_fd, attach_type, opts), {
-        // NULL options: CreateOpts::from_libbpf(NULL, any type) reads the
-        // defaults (link/create.rs tests that the attrs are the same).
-        link::create_plain(prog_fd, target_fd, attach_type).map(IntoRawFd::into_raw_fd)
-    })
-}
-
-/// `bpf_link_create` with options: the same entry point (same trace line,
-/// same panic boundary), kept out of line so that the call without options
-/// needs no registers saved for this path. Not exported.
-///
-/// # Safety
-/// `opts` covers its own `sz` (libbpf's contract).
-#[inline(never)]
-unsafe extern "C" fn bpf_link_create_opts(
-    prog_fd: c_int,
-    target_fd: c_int,
-    attach_type: bpf_attach_type,
-    opts: *const bpf_link_create_opts,
-) -> c_int {
-    ffi_int!(c"bpf_link_create"(prog_fd, target_fd, attach_type, opts), {
+    ffi!(c"bpf_link_create"(prog_fd, target_fd, attach_type, opts) {
         // SAFETY: libbpf's contract: opts is NULL or covers its own sz.
-        let o = unsafe { CreateOpts::from_libbpf(opts, attach_type) }?;
-        link::create(prog_fd, target_fd, attach_type, &o).map(IntoRawFd::into_raw_fd)
+        unsafe { libbpf::create(prog_fd, target_fd, attach_type, opts) }.map(IntoRawFd::into_raw_fd)
     })
 }
 
@@ -110,8 +85,8 @@ unsafe extern "C" fn bpf_link_create_opts(
 /// @endcode
 #[unsafe(no_mangle)]
 pub extern "C" fn bpf_link_detach(link_fd: c_int) -> c_int {
-    ffi_int!(c"bpf_link_detach"(link_fd), {
-        link::detach(link_fd).map(|()| 0)
+    ffi!(c"bpf_link_detach"(link_fd) {
+        libbpf::detach(link_fd).map(|()| 0)
     })
 }
 
@@ -144,30 +119,9 @@ pub unsafe extern "C" fn bpf_link_update(
     new_prog_fd: c_int,
     opts: *const bpf_link_update_opts,
 ) -> c_int {
-    if !opts.is_null() {
-        // SAFETY: forwarded contract.
-        return unsafe { bpf_link_update_opts(link_fd, new_prog_fd, opts) };
-    }
-    ffi_int!(c"bpf_link_update"(link_fd, new_prog_fd, opts), {
-        // The kernel's answer (0), returned as libbpf returns it.
-        link::update_ret(link_fd, new_prog_fd, &UpdateOpts::default())
-    })
-}
-
-/// `bpf_link_update` with options, out of line as `bpf_link_create_opts`.
-///
-/// # Safety
-/// `opts` covers its own `sz` (libbpf's contract).
-#[inline(never)]
-unsafe extern "C" fn bpf_link_update_opts(
-    link_fd: c_int,
-    new_prog_fd: c_int,
-    opts: *const bpf_link_update_opts,
-) -> c_int {
-    ffi_int!(c"bpf_link_update"(link_fd, new_prog_fd, opts), {
+    ffi!(c"bpf_link_update"(link_fd, new_prog_fd, opts) {
         // SAFETY: libbpf's contract: opts is NULL or covers its own sz.
-        let o = unsafe { UpdateOpts::from_libbpf(opts) }?;
-        link::update_ret(link_fd, new_prog_fd, &o)
+        unsafe { libbpf::update(link_fd, new_prog_fd, opts) }.map(|()| 0)
     })
 }
 
@@ -189,8 +143,8 @@ unsafe extern "C" fn bpf_link_update_opts(
 /// @endcode
 #[unsafe(no_mangle)]
 pub extern "C" fn bpf_iter_create(link_fd: c_int) -> c_int {
-    ffi_int!(c"bpf_iter_create"(link_fd), {
-        link::iter_create(link_fd).map(IntoRawFd::into_raw_fd)
+    ffi!(c"bpf_iter_create"(link_fd) {
+        libbpf::iter_create(link_fd).map(IntoRawFd::into_raw_fd)
     })
 }
 
@@ -215,22 +169,14 @@ pub extern "C" fn bpf_iter_create(link_fd: c_int) -> c_int {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link_get_next_id(start_id: __u32, next_id: *mut __u32) -> c_int {
-    ffi_int!(c"bpf_link_get_next_id"(start_id, next_id), {
-        let (ret, id) = match link::next_id_ret(start_id) {
-            Ok(v) => v,
-            // The end of every enumeration (ENOENT): errno already holds
-            // the code, set by the failed bpf(2), so it is returned as
-            // libbpf's libbpf_err_errno() does, without setting errno
-            // again (bench/: fewer instructions on this path).
-            Err(e) => return Ok(crate::capi::negated(e.0)),
-        };
+    ffi!(c"bpf_link_get_next_id"(start_id, next_id) {
+        let id = link::next_id(start_id)?;
         if next_id.is_null() {
             return Err(EINVAL);
         }
         // SAFETY: non-null; the caller passes a writable __u32.
         unsafe { next_id.write(id) };
-        // The kernel's answer (0), returned as libbpf returns it.
-        Ok(ret)
+        Ok(0)
     })
 }
 
@@ -254,7 +200,7 @@ pub unsafe extern "C" fn bpf_link_get_next_id(start_id: __u32, next_id: *mut __u
 /// @endcode
 #[unsafe(no_mangle)]
 pub extern "C" fn bpf_link_get_fd_by_id(id: __u32) -> c_int {
-    ffi_int!(c"bpf_link_get_fd_by_id"(id), {
+    ffi!(c"bpf_link_get_fd_by_id"(id) {
         link::fd_by_id(id, &FdByIdOpts::default()).map(IntoRawFd::into_raw_fd)
     })
 }
@@ -282,10 +228,10 @@ pub unsafe extern "C" fn bpf_link_get_fd_by_id_opts(
     id: __u32,
     opts: *const bpf_get_fd_by_id_opts,
 ) -> c_int {
-    ffi_int!(c"bpf_link_get_fd_by_id_opts"(id, opts), {
+    ffi!(c"bpf_link_get_fd_by_id_opts"(id, opts) {
         // SAFETY: libbpf's contract: opts is NULL or covers its own sz.
-        let o = unsafe { FdByIdOpts::from_libbpf(opts) }?;
-        link::fd_by_id(id, &o).map(IntoRawFd::into_raw_fd)
+        let open_flags = unsafe { libbpf::fd_by_id_flags(opts) }?;
+        link::fd_by_id(id, &FdByIdOpts { open_flags }).map(IntoRawFd::into_raw_fd)
     })
 }
 
@@ -321,17 +267,16 @@ pub unsafe extern "C" fn bpf_link_get_info_by_fd(
     info: *mut bpf_link_info,
     info_len: *mut __u32,
 ) -> c_int {
-    ffi_int!(c"bpf_link_get_info_by_fd"(link_fd, info, info_len), {
+    ffi!(c"bpf_link_get_info_by_fd"(link_fd, info, info_len) {
         if info_len.is_null() {
             return Err(EINVAL);
         }
         // SAFETY: non-null; the caller passes a readable, writable __u32.
         let mut len = unsafe { info_len.read() };
         // SAFETY: the caller vouches that `info` covers `len` bytes.
-        let ret = unsafe { link::info_into_ret(link_fd, info.cast(), &mut len) }?;
+        unsafe { libbpf::info_into(link_fd, info.cast(), &mut len) }?;
         // SAFETY: as above.
         unsafe { info_len.write(len) };
-        // The kernel's answer (0), returned as libbpf returns it.
-        Ok(ret)
+        Ok(0)
     })
 }

@@ -2,7 +2,7 @@
 
 use core::ffi::c_int;
 
-use crate::ffi_ptr;
+use crate::ffi;
 use crate::object::{self, bpf_link};
 
 /// @brief Wraps an existing link fd into a link object, taking ownership
@@ -32,7 +32,7 @@ use crate::object::{self, bpf_link};
 /// @endcode
 #[unsafe(no_mangle)]
 pub extern "C" fn bpflink_link_from_fd(fd: c_int) -> *mut bpf_link {
-    ffi_ptr!(c"bpflink_link_from_fd"(fd), {
+    ffi!(c"bpflink_link_from_fd"(fd) {
         // SAFETY: the function's contract: the caller gives `fd` away,
         // and gets it back untouched on failure.
         unsafe { object::from_fd(fd) }
@@ -65,7 +65,10 @@ mod tests {
             (p.is_null(), errno::errno().0)
         });
         assert_eq!(r, (true, libc::ENOTRECOVERABLE));
-        assert_eq!(msgs, ["libbpf: bpflink: internal error in bpflink_link_from_fd\n"]);
+        assert_eq!(
+            msgs,
+            ["libbpf: bpflink: internal error in bpflink_link_from_fd\n"]
+        );
         assert!(is_open(fd), "the caller's fd was closed");
         // Not a link: refused, and still the caller's.
         assert!(bpflink_link_from_fd(fd).is_null());

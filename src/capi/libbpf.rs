@@ -1,13 +1,13 @@
 //! `<bpf/libbpf.h>`: the link object, logging and link type names.
 #![allow(non_camel_case_types)]
 
-use core::ffi::{c_char, c_int};
+use core::ffi::{CStr, c_char, c_int};
 
-use crate::capi::trace::{FnPtr, Str, Void};
+use crate::capi::trace::{FnPtr, Str};
+use crate::ffi;
 use crate::link;
 use crate::log::{self, libbpf_print_fn_t};
 use crate::object::{self, bpf_link, bpf_program};
-use crate::{ffi_int, ffi_ptr, ffi_val};
 
 /// `enum bpf_link_type` from `<linux/bpf.h>`; an integer on the Rust side.
 pub type bpf_link_type = u32;
@@ -38,12 +38,9 @@ pub type bpf_link_type = u32;
 /// @endcode
 #[unsafe(no_mangle)]
 pub extern "C" fn libbpf_set_print(r#fn: libbpf_print_fn_t) -> libbpf_print_fn_t {
-    ffi_val!(
-        c"libbpf_set_print"(FnPtr(r#fn.map(|f| f as usize))),
-        None,
-        |old| FnPtr(old.map(|f| f as usize)),
-        { log::set_print(r#fn) }
-    )
+    ffi!(c"libbpf_set_print"(FnPtr(r#fn.map(|f| f as usize))) {
+        log::set_print(r#fn)
+    })
 }
 
 /// @brief Gives the name of a link type, as libbpf and bpftool print it.
@@ -59,12 +56,9 @@ pub extern "C" fn libbpf_set_print(r#fn: libbpf_print_fn_t) -> libbpf_print_fn_t
 /// @endcode
 #[unsafe(no_mangle)]
 pub extern "C" fn libbpf_bpf_link_type_str(t: bpf_link_type) -> *const c_char {
-    ffi_val!(
-        c"libbpf_bpf_link_type_str"(t),
-        core::ptr::null(),
-        |name| Str(*name),
-        { link::link_type_str(t).map_or(core::ptr::null(), |s| s.as_ptr()) }
-    )
+    ffi!(c"libbpf_bpf_link_type_str"(t) {
+        Ok(link::link_type_str(t).map_or(core::ptr::null(), CStr::as_ptr))
+    })
 }
 
 /// @brief Opens the link pinned at @p path and wraps it in a link object.
@@ -94,7 +88,7 @@ pub extern "C" fn libbpf_bpf_link_type_str(t: bpf_link_type) -> *const c_char {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__open(path: *const c_char) -> *mut bpf_link {
-    ffi_ptr!(c"bpf_link__open"(Str(path)), {
+    ffi!(c"bpf_link__open"(Str(path)) {
         // SAFETY: libbpf's contract: NULL or a NUL-terminated string.
         unsafe { object::open(path) }
     })
@@ -115,7 +109,7 @@ pub unsafe extern "C" fn bpf_link__open(path: *const c_char) -> *mut bpf_link {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__fd(link: *const bpf_link) -> c_int {
-    ffi_int!(c"bpf_link__fd"(link), {
+    ffi!(c"bpf_link__fd"(link) {
         // SAFETY: libbpf's contract: a live link object (NULL refused).
         unsafe { object::fd(link) }
     })
@@ -135,21 +129,10 @@ pub unsafe extern "C" fn bpf_link__fd(link: *const bpf_link) -> c_int {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__pin_path(link: *const bpf_link) -> *const c_char {
-    ffi_val!(
-        c"bpf_link__pin_path"(link),
-        core::ptr::null(),
-        |p| Str(*p),
-        {
-            // SAFETY: libbpf's contract: a live link object (NULL refused).
-            match unsafe { object::pin_path(link) } {
-                Ok(p) => p,
-                Err(e) => {
-                    errno::set_errno(e);
-                    core::ptr::null()
-                }
-            }
-        }
-    )
+    ffi!(c"bpf_link__pin_path"(link) {
+        // SAFETY: libbpf's contract: a live link object (NULL refused).
+        unsafe { object::pin_path(link) }
+    })
 }
 
 /// @brief Pins a link at @p path on a bpffs, so that it outlives every fd.
@@ -174,7 +157,7 @@ pub unsafe extern "C" fn bpf_link__pin_path(link: *const bpf_link) -> *const c_c
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__pin(link: *mut bpf_link, path: *const c_char) -> c_int {
-    ffi_int!(c"bpf_link__pin"(link, Str(path)), {
+    ffi!(c"bpf_link__pin"(link, Str(path)) {
         // SAFETY: libbpf's contract: a live link object and a string.
         unsafe { object::pin(link, path) }.map(|()| 0)
     })
@@ -196,7 +179,7 @@ pub unsafe extern "C" fn bpf_link__pin(link: *mut bpf_link, path: *const c_char)
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__unpin(link: *mut bpf_link) -> c_int {
-    ffi_int!(c"bpf_link__unpin"(link), {
+    ffi!(c"bpf_link__unpin"(link) {
         // SAFETY: libbpf's contract: a live link object (NULL refused).
         unsafe { object::unpin(link) }.map(|()| 0)
     })
@@ -228,7 +211,7 @@ pub unsafe extern "C" fn bpf_link__update_program(
     link: *mut bpf_link,
     prog: *mut bpf_program,
 ) -> c_int {
-    ffi_int!(c"bpf_link__update_program"(link, prog), {
+    ffi!(c"bpf_link__update_program"(link, prog) {
         // SAFETY: libbpf's contract: a live link object and a program of
         // the libbpf in this process.
         unsafe { object::update_program(link, prog) }.map(|()| 0)
@@ -252,7 +235,7 @@ pub unsafe extern "C" fn bpf_link__update_program(
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__disconnect(link: *mut bpf_link) {
-    ffi_val!(c"bpf_link__disconnect"(link), (), |_v| Void, {
+    ffi!(c"bpf_link__disconnect"(link) {
         // SAFETY: libbpf's contract: a live link object (NULL ignored).
         let _ = unsafe { object::disconnect(link) };
     })
@@ -278,7 +261,7 @@ pub unsafe extern "C" fn bpf_link__disconnect(link: *mut bpf_link) {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__detach(link: *mut bpf_link) -> c_int {
-    ffi_int!(c"bpf_link__detach"(link), {
+    ffi!(c"bpf_link__detach"(link) {
         // SAFETY: libbpf's contract: a live link object (NULL refused).
         unsafe { object::detach(link) }.map(|()| 0)
     })
@@ -304,11 +287,8 @@ pub unsafe extern "C" fn bpf_link__detach(link: *mut bpf_link) -> c_int {
 /// @endcode
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn bpf_link__destroy(link: *mut bpf_link) -> c_int {
-    ffi_int!(c"bpf_link__destroy"(link), {
+    ffi!(c"bpf_link__destroy"(link) {
         // SAFETY: libbpf's contract: NULL, ERR_PTR, or a live link object.
-        let err = unsafe { object::destroy_ret(link) };
-        // libbpf_err(err): errno set for a negative answer of the detach
-        // callback, the answer returned as it is.
-        Ok(crate::capi::libbpf_err(err))
+        unsafe { object::destroy(link) }
     })
 }

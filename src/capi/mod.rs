@@ -2,17 +2,21 @@
 //! plus bpflink's own extensions (`bpflink_*`, in `<bpflink.h>`).
 //!
 //! Each function converts its arguments, calls [`crate::link`] or
-//! [`crate::object`], and maps the result to libbpf's convention through
-//! `ffi_int!` / `ffi_ptr!` / `ffi_val!`: an `int` function returns a
-//! value `>= 0`, or `-errno` with `errno` set to the same code; a pointer
-//! function returns NULL with `errno` set. Values coming from C (attach
-//! types, link types, flags) are plain integers. The same macros write the
-//! trace line when `BPFLINK_TRACE` is set ([`trace`]).
+//! [`crate::object`], and hands the answer to [`ffi!`], the one boundary:
+//! the function's C return type ([`CReturn`]) says how an answer becomes
+//! libbpf's convention (an `int` function returns a value `>= 0` or
+//! `-errno` with errno set to the same code; a pointer function returns
+//! NULL with errno set) and what a caller gets if the body panicked. Values
+//! coming from C (attach types, link types, flags) are plain integers.
 //!
-//! **Panic policy.** Every entry point runs its body under
-//! `catch_unwind`. A panic is a bpflink bug; it never unwinds into C.
-//! The call then returns `-ENOTRECOVERABLE` (or NULL) with errno
-//! `ENOTRECOVERABLE`, after one warning line through the print callback.
+//! **Panic policy.** Every body runs under `catch_unwind`. A panic is a
+//! bpflink bug; it never unwinds into C. The call then returns
+//! `-ENOTRECOVERABLE` (or NULL, or the function's documented fallback) with
+//! errno `ENOTRECOVERABLE`, after one warning through the print callback.
+//!
+//! **Trace.** With `BPFLINK_TRACE` set, each call also writes one line to
+//! stderr ([`trace`]); the switch is tested first, so that the arguments
+//! are kept for a trace line only on the traced path.
 
 // The pointer contracts of these functions are libbpf's, documented for C
 // callers in each function's comment (which becomes the C header's).
@@ -24,223 +28,238 @@ pub mod bpflink;
 pub mod libbpf;
 pub mod trace;
 
-use core::ffi::c_int;
+use core::ffi::{CStr, c_char, c_int};
+use core::ptr::NonNull;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use errno::Errno;
 
+use crate::log::libbpf_print_fn_t;
 use crate::sys::set_errno;
 
 /// The errno a caller sees when bpflink panicked internally.
 pub const PANIC_ERRNO: c_int = libc::ENOTRECOVERABLE;
 
-/// libbpf's `libbpf_err`: `Err(e)` becomes `-e` with errno `e`.
-#[inline(always)]
-pub fn int_result(r: Result<c_int, Errno>) -> c_int {
-    match r {
-        Ok(v) => v,
-        Err(e) => fail(e.0),
+/// A C return type: how the answer of a function's body becomes the value
+/// a C caller gets, and what it gets when the body panicked.
+pub trait CReturn: Sized {
+    /// What the body yields.
+    type Answer;
+    /// libbpf's convention for this type.
+    fn from_answer(a: Self::Answer) -> Self;
+    /// The value after a panic (errno is already `ENOTRECOVERABLE`).
+    fn on_panic() -> Self;
+    /// Whether the value reports a failure (the trace then shows errno).
+    fn failed(&self) -> bool {
+        false
+    }
+    /// The value as the trace shows it.
+    fn shown(&self) -> impl trace::Show;
+}
+
+/// `int`: libbpf's `libbpf_err`. `Err(e)` becomes `-e` with errno `e`; an
+/// `Ok` value is returned as it is, errno untouched (`bpf_link__fd` of an
+/// object whose fd is -1 answers -1 so).
+impl CReturn for c_int {
+    type Answer = Result<c_int, Errno>;
+    #[inline(always)]
+    fn from_answer(a: Self::Answer) -> Self {
+        match a {
+            Ok(v) => v,
+            Err(e) => fail(e.0),
+        }
+    }
+    fn on_panic() -> Self {
+        -PANIC_ERRNO
+    }
+    fn failed(&self) -> bool {
+        *self < 0
+    }
+    fn shown(&self) -> impl trace::Show {
+        *self
     }
 }
 
-/// The error half of [`int_result`], out of line so that the success path
-/// keeps nothing in callee-saved registers for it; `extern "C"`: a call
-/// that cannot unwind.
+/// A new object: libbpf's `libbpf_err_ptr`, NULL with errno set.
+impl<T> CReturn for *mut T {
+    type Answer = Result<NonNull<T>, Errno>;
+    #[inline(always)]
+    fn from_answer(a: Self::Answer) -> Self {
+        match a {
+            Ok(p) => p.as_ptr(),
+            Err(e) => {
+                set_errno(e);
+                core::ptr::null_mut()
+            }
+        }
+    }
+    fn on_panic() -> Self {
+        core::ptr::null_mut()
+    }
+    fn failed(&self) -> bool {
+        self.is_null()
+    }
+    fn shown(&self) -> impl trace::Show {
+        *self
+    }
+}
+
+/// A string owned elsewhere (or NULL, which is an answer of its own):
+/// `Err(e)` is NULL with errno set.
+impl CReturn for *const c_char {
+    type Answer = Result<*const c_char, Errno>;
+    #[inline(always)]
+    fn from_answer(a: Self::Answer) -> Self {
+        a.unwrap_or_else(|e| {
+            set_errno(e);
+            core::ptr::null()
+        })
+    }
+    fn on_panic() -> Self {
+        core::ptr::null()
+    }
+    fn shown(&self) -> impl trace::Show {
+        trace::Str(*self)
+    }
+}
+
+/// `void`.
+impl CReturn for () {
+    type Answer = ();
+    fn from_answer(_: ()) {}
+    fn on_panic() {}
+    fn shown(&self) -> impl trace::Show {}
+}
+
+/// A print callback (`libbpf_set_print`'s previous one); NULL after a
+/// panic.
+impl CReturn for libbpf_print_fn_t {
+    type Answer = Self;
+    fn from_answer(a: Self) -> Self {
+        a
+    }
+    fn on_panic() -> Self {
+        None
+    }
+    fn shown(&self) -> impl trace::Show {
+        trace::FnPtr(self.map(|f| f as usize))
+    }
+}
+
+/// errno `e`, `-e` returned; out of line so that the success path keeps
+/// nothing in callee-saved registers for it; `extern "C"`: a call that
+/// cannot unwind.
 #[cold]
 #[inline(never)]
 extern "C" fn fail(e: c_int) -> c_int {
     set_errno(Errno(e));
-    -e
+    e.wrapping_neg()
 }
 
-/// `-e`, out of line: for an error path that returns an errno value it
-/// read from errno itself, leaving errno as it is (libbpf's
-/// `libbpf_err_errno`). A plain negation there would let the compiler
-/// prepare it on the success path too.
+/// Reports a caught panic and sets errno.
 #[cold]
 #[inline(never)]
-pub extern "C" fn negated(e: c_int) -> c_int {
-    -e
+fn panicked(func: &CStr) {
+    crate::pr_warn!("bpflink: internal error in %s\n", func.as_ptr());
+    set_errno(Errno(PANIC_ERRNO));
 }
 
-/// libbpf's `libbpf_err` on a value: a negative `err` also goes to errno
-/// (as `-err`); every value is returned as it is.
-#[inline(always)]
-pub fn libbpf_err(err: c_int) -> c_int {
-    if err < 0 {
-        set_errno_cold(-err);
-    }
-    err
-}
+/// Proof that no entry point can panic: in an optimised build (not the
+/// test ones, which panic on purpose), [`boundary`] holds one of these
+/// across each body and forgets it after. Only an unwinding body would
+/// drop it, and dropping it calls a function that exists nowhere, so a body
+/// from which a panic is reachable leaves an undefined reference to
+/// `bpflink_panic_is_reachable_from_an_entry_point` and the link of
+/// libbpflink.so.1 (`-Wl,--no-undefined`) fails, naming the function. A
+/// body that cannot unwind has no unwinding path, and the reference is
+/// optimised away with it. `catch_unwind` stays, as the second line of
+/// defence of builds that are not checked so.
+struct NoPanic;
 
-/// errno, set out of line (see [`fail`]).
-#[cold]
-#[inline(never)]
-extern "C" fn set_errno_cold(e: c_int) {
-    set_errno(Errno(e));
-}
-
-/// libbpf's `libbpf_err_ptr`: `Err(e)` becomes NULL with errno `e`.
-#[inline(always)]
-pub fn ptr_result<T>(r: Result<core::ptr::NonNull<T>, Errno>) -> *mut T {
-    match r {
-        Ok(p) => p.as_ptr(),
-        Err(e) => {
-            set_errno(e);
-            core::ptr::null_mut()
+impl Drop for NoPanic {
+    #[inline(always)]
+    fn drop(&mut self) {
+        #[cfg(not(any(debug_assertions, test, feature = "test-panic")))]
+        {
+            unsafe extern "C" {
+                fn bpflink_panic_is_reachable_from_an_entry_point() -> !;
+            }
+            // SAFETY: never runs in a library that links (see above).
+            unsafe { bpflink_panic_is_reachable_from_an_entry_point() }
         }
     }
 }
 
-/// Runs the test-only panic trigger at the top of an entry point's body
-/// ([`crate::panic_point`]); nothing in shipped builds.
+/// Runs `f` with the [`NoPanic`] proof held across it.
 #[inline(always)]
-pub fn maybe_panic(name: &core::ffi::CStr) {
-    crate::panic_point::here(name);
-}
-
-/// Reports a caught panic and returns the errno to use.
-#[cold]
-pub fn panicked(func: &core::ffi::CStr) -> Errno {
-    crate::pr_warn!("bpflink: internal error in %s\n", func.as_ptr());
-    let e = Errno(PANIC_ERRNO);
-    set_errno(e);
-    e
-}
-
-/// Runs an entry point's body behind the panic boundary and maps its
-/// result to libbpf's `int` convention. Always inlined: this is the whole
-/// fast path of an `int` function when tracing is off.
-#[inline(always)]
-pub fn run_int(
-    name: &'static core::ffi::CStr,
-    body: impl FnOnce() -> Result<c_int, Errno>,
-) -> c_int {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
-        Ok(r) => int_result(r),
-        Err(_) => -panicked(name).0,
-    }
-}
-
-/// [`run_int`], then the trace line if tracing is on: the path of the
-/// first call (which reads `BPFLINK_TRACE`) and of every call when tracing.
-/// The arguments come first, so that they can stay in the registers they
-/// arrived in until the fast path has been left.
-#[cold]
-#[inline(never)]
-pub fn traced_int(
-    args: impl trace::Args,
-    body: impl FnOnce() -> Result<c_int, Errno>,
-    name: &'static core::ffi::CStr,
-) -> c_int {
-    let r = run_int(name, body);
-    if trace::enabled() {
-        args.with_list(|a| trace::int(name, a, r));
-    }
+fn no_panic<T>(f: impl FnOnce() -> T) -> T {
+    let proof = NoPanic;
+    let r = f();
+    core::mem::forget(proof);
     r
 }
 
-/// [`run_int`] for pointer functions: errors and panics become NULL with
-/// errno set.
+/// Calls `f`, out of line: the one copy of an entry point's body that both
+/// the fast and the traced path of [`ffi!`] call.
+#[doc(hidden)]
+#[inline(never)]
+pub fn outlined<T>(f: impl FnOnce() -> T) -> T {
+    f()
+}
+
+/// Runs `body` behind the panic boundary and maps its answer to `R`
+/// (through [`ffi!`]).
+#[doc(hidden)]
 #[inline(always)]
-pub fn run_ptr<T>(
-    name: &'static core::ffi::CStr,
-    body: impl FnOnce() -> Result<core::ptr::NonNull<T>, Errno>,
-) -> *mut T {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ptr_result(body()))) {
-        Ok(r) => r,
+pub fn boundary<R: CReturn>(name: &'static CStr, body: impl FnOnce() -> R::Answer) -> R {
+    match catch_unwind(AssertUnwindSafe(|| {
+        crate::panic_point::here(name);
+        no_panic(body)
+    })) {
+        Ok(a) => R::from_answer(a),
         Err(_) => {
             panicked(name);
-            core::ptr::null_mut()
+            R::on_panic()
         }
     }
 }
 
-/// [`traced_int`] for pointer functions.
+/// [`boundary`], then the trace line: the path of the first call (which reads
+/// `BPFLINK_TRACE`) and of every call while tracing. The arguments come
+/// first so that they can stay in the registers they arrived in until the
+/// fast path has been left.
+#[doc(hidden)]
 #[cold]
 #[inline(never)]
-pub fn traced_ptr<T>(
+pub fn boundary_traced<R: CReturn>(
     args: impl trace::Args,
-    body: impl FnOnce() -> Result<core::ptr::NonNull<T>, Errno>,
-    name: &'static core::ffi::CStr,
-) -> *mut T {
-    let r = run_ptr(name, body);
+    body: impl FnOnce() -> R::Answer,
+    name: &'static CStr,
+) -> R {
+    let r: R = boundary(name, body);
     if trace::enabled() {
-        args.with_list(|a| trace::line(name, a, &r, r.is_null()));
+        no_panic(|| trace::line(name, &args, &r.shown(), r.failed()));
     }
     r
 }
 
-/// An `int` function: the body yields `Result<c_int, Errno>`, mapped to
-/// libbpf's convention behind the panic boundary, then traced.
-///
-/// When tracing is known to be off (one byte tested first), the body runs
-/// on a path with no tracing code at all, so the arguments need not be kept
-/// for a trace line; otherwise [`traced_int`] runs it. (Measured with
-/// callgrind in bench/: see BENCHMARKS.md.)
+/// The boundary of every exported function, as
+/// `ffi!(c"name"(arg, ...) { body })` in a function returning a
+/// [`CReturn`] type; the body yields that type's `Answer` and is written
+/// once. When tracing is known to be off (one byte tested first) it runs
+/// inline with nothing kept for a trace line; otherwise through
+/// [`boundary_traced`]. The arguments are what the trace shows.
 #[macro_export]
 #[doc(hidden)]
-macro_rules! ffi_int {
-    ($name:literal ($($arg:expr),*), $body:block) => {{
-        // The body appears twice: inlined on the fast path, and in a closure
-        // built only on the traced path (one closure for both would make
-        // the compiler store the arguments for it on every call).
+macro_rules! ffi {
+    ($name:literal ($($arg:expr),*) $body:block) => {{
+        // The body, once: both paths below call the same out-of-line copy.
+        let body = move || $crate::capi::outlined(move || $body);
         if $crate::capi::trace::off() {
-            $crate::capi::run_int($name, move || {
-                $crate::capi::maybe_panic($name);
-                $body
-            })
+            $crate::capi::boundary($name, body)
         } else {
-            $crate::capi::traced_int(($($arg,)*), move || {
-                $crate::capi::maybe_panic($name);
-                $body
-            }, $name)
+            $crate::capi::boundary_traced(($($arg,)*), body, $name)
         }
-    }};
-}
-
-/// A pointer function: the body yields `Result<NonNull<T>, Errno>`; errors
-/// and panics become NULL with errno set. Fast and traced paths as in
-/// `ffi_int!`.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! ffi_ptr {
-    ($name:literal ($($arg:expr),*), $body:block) => {{
-        if $crate::capi::trace::off() {
-            $crate::capi::run_ptr($name, move || {
-                $crate::capi::maybe_panic($name);
-                $body
-            })
-        } else {
-            $crate::capi::traced_ptr(($($arg,)*), move || {
-                $crate::capi::maybe_panic($name);
-                $body
-            }, $name)
-        }
-    }};
-}
-
-/// A function that yields its C value directly (no error convention of
-/// its own); `$on_panic` is returned if the body panics. `$show` turns the
-/// value into something the trace can print.
-#[macro_export]
-#[doc(hidden)]
-macro_rules! ffi_val {
-    ($name:literal ($($arg:expr),*), $on_panic:expr, |$v:ident| $show:expr, $body:block) => {{
-        let r = match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| {
-            $crate::capi::maybe_panic($name);
-            $body
-        })) {
-            Ok(v) => v,
-            Err(_) => {
-                $crate::capi::panicked($name);
-                $on_panic
-            }
-        };
-        if !$crate::capi::trace::off() && $crate::capi::trace::enabled() {
-            let $v = &r;
-            $crate::capi::trace::line($name, &[$(&$arg),*], &$show, false);
-        }
-        r
     }};
 }
 
@@ -248,8 +267,8 @@ macro_rules! ffi_val {
 mod tests {
     //! The panic policy, driven through the test-only trigger.
 
-    use crate::panic_point::arm;
     use super::*;
+    use crate::panic_point::arm;
     use crate::testutil::capture_warnings;
 
     #[test]

@@ -9,12 +9,12 @@
 //! It shows which library served a call (bpflink under `LD_PRELOAD`).
 //! The variable is read once; errno is preserved.
 //!
-//! Cost when off: the entry points test `off()` (one byte compared) before
-//! anything else and take a path without any tracing code; the first call
-//! of the process reads the variable (see `bench/`, BENCHMARKS.md).
+//! Cost when off: the entry points test `off()` (one byte loaded and
+//! compared) before anything else and take a path without any tracing
+//! code; the first call of the process reads the variable (see `bench/`,
+//! BENCHMARKS.md).
 
-use core::ffi::{CStr, c_char, c_int};
-use core::fmt::{self, Write};
+use core::ffi::{CStr, c_char};
 use core::sync::atomic::{AtomicU8, Ordering};
 
 /// `BPFLINK_TRACE` not read yet.
@@ -32,32 +32,8 @@ static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
 /// False before the first read of `BPFLINK_TRACE`, so the first call takes
 /// the slow path, which reads it ([`enabled`]).
 #[inline(always)]
-pub(crate) fn off() -> bool {
-    // x86-64: one `cmp` with the byte in memory and a jump. LLVM does not
-    // fold an atomic load into the compare (a load, a compare and a jump:
-    // one instruction more on every call; BENCHMARKS.md). A byte load is
-    // atomic on x86-64, so this is the relaxed load below.
-    // (Miri cannot run inline assembly: it takes the load.)
-    #[cfg(all(target_arch = "x86_64", not(miri)))]
-    {
-        // SAFETY: reads one byte of a static that lives as long as the
-        // library; changes only the flags.
-        unsafe {
-            core::arch::asm!(
-                "cmp byte ptr [rip + {state}], {off}",
-                "jne {no}",
-                state = sym STATE,
-                off = const OFF,
-                no = label { return false; },
-                options(nostack, readonly),
-            );
-        }
-        true
-    }
-    #[cfg(any(not(target_arch = "x86_64"), miri))]
-    {
-        STATE.load(Ordering::Relaxed) == OFF
-    }
+pub fn off() -> bool {
+    STATE.load(Ordering::Relaxed) == OFF
 }
 
 /// Whether tracing is on (`BPFLINK_TRACE` read once).
@@ -81,76 +57,176 @@ pub fn enabled() -> bool {
     }
 }
 
+/// A trace line being written: a fixed buffer, cut short (never grown) if
+/// a line would not fit. No allocation and no formatting machinery, so
+/// writing one cannot fail or panic.
+pub struct Line {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Line {
+    fn new() -> Self {
+        Self {
+            buf: [0; 512],
+            len: 0,
+        }
+    }
+
+    /// Appends `bytes`, as much as fits.
+    pub fn push(&mut self, bytes: &[u8]) {
+        let free = self.buf.get_mut(self.len..).unwrap_or_default();
+        let n = bytes.len().min(free.len());
+        for (d, s) in free.iter_mut().zip(bytes) {
+            *d = *s;
+        }
+        self.len += n;
+    }
+
+    /// Appends `v` in decimal.
+    pub fn dec(&mut self, v: i64) {
+        if v < 0 {
+            self.push(b"-");
+        }
+        self.digits(v.unsigned_abs(), 10);
+    }
+
+    /// Appends `v` as `0x` and lower-case hex digits.
+    pub fn hex(&mut self, v: u64) {
+        self.push(b"0x");
+        self.digits(v, 16);
+    }
+
+    fn digits(&mut self, mut v: u64, base: u64) {
+        let mut d = [0u8; 20];
+        let mut i = d.len();
+        loop {
+            i -= 1;
+            let digit = (v % base) as u8;
+            if let Some(slot) = d.get_mut(i) {
+                *slot = if digit < 10 {
+                    b'0' + digit
+                } else {
+                    b'a' + digit - 10
+                };
+            }
+            v /= base;
+            if v == 0 || i == 0 {
+                break;
+            }
+        }
+        self.push(d.get(i..).unwrap_or_default());
+    }
+}
+
 /// How an argument or result is shown.
 pub trait Show {
-    fn show(&self, out: &mut String) -> fmt::Result;
+    fn show(&self, out: &mut Line);
 }
 
-macro_rules! show_display {
-    ($($t:ty),*) => { $(impl Show for $t {
-        fn show(&self, out: &mut String) -> fmt::Result { write!(out, "{self}") }
-    })* };
+impl Show for i32 {
+    fn show(&self, out: &mut Line) {
+        out.dec(i64::from(*self));
+    }
 }
-show_display!(i32, u32);
 
-impl<T> Show for *const T {
-    fn show(&self, out: &mut String) -> fmt::Result {
-        if self.is_null() {
-            out.write_str("NULL")
+impl Show for u32 {
+    fn show(&self, out: &mut Line) {
+        out.dec(i64::from(*self));
+    }
+}
+
+/// A pointer argument or result, by address.
+pub struct Ptr(pub *const core::ffi::c_void);
+impl Show for Ptr {
+    fn show(&self, out: &mut Line) {
+        if self.0.is_null() {
+            out.push(b"NULL");
         } else {
-            write!(out, "{:p}", *self)
+            out.hex(self.0 as usize as u64);
         }
+    }
+}
+impl<T> Show for *const T {
+    fn show(&self, out: &mut Line) {
+        Ptr(self.cast()).show(out)
     }
 }
 impl<T> Show for *mut T {
-    fn show(&self, out: &mut String) -> fmt::Result {
-        (*self as *const T).show(out)
+    fn show(&self, out: &mut Line) {
+        Ptr(self.cast()).show(out)
     }
 }
 
-/// A C string argument, shown quoted.
+/// A C string argument, shown quoted with Rust's escapes for ASCII (`\"`,
+/// `\\`, `\n`, `\x7f`, ...) and every byte past ASCII as `\xNN`.
 pub struct Str(pub *const c_char);
 impl Show for Str {
-    fn show(&self, out: &mut String) -> fmt::Result {
+    fn show(&self, out: &mut Line) {
         if self.0.is_null() {
-            return out.write_str("NULL");
+            return out.push(b"NULL");
         }
         // SAFETY: shown only after the call, which treated it as a string.
-        write!(out, "{:?}", unsafe { CStr::from_ptr(self.0) })
+        let s = unsafe { CStr::from_ptr(self.0) };
+        out.push(b"\"");
+        for &b in s.to_bytes() {
+            match b {
+                b'\t' => out.push(b"\\t"),
+                b'\r' => out.push(b"\\r"),
+                b'\n' => out.push(b"\\n"),
+                b'\\' | b'"' | b'\'' => out.push(&[b'\\', b]),
+                0x20..=0x7e => out.push(&[b]),
+                _ => {
+                    let hex = b"0123456789abcdef";
+                    let hi = hex.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+                    let lo = hex.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+                    out.push(&[b'\\', b'x', hi, lo]);
+                }
+            }
+        }
+        out.push(b"\"");
     }
 }
 
 /// A function pointer argument (print callbacks).
 pub struct FnPtr(pub Option<usize>);
 impl Show for FnPtr {
-    fn show(&self, out: &mut String) -> fmt::Result {
+    fn show(&self, out: &mut Line) {
         match self.0 {
-            None => out.write_str("NULL"),
-            Some(p) => write!(out, "{:#x}", p),
+            None => out.push(b"NULL"),
+            Some(p) => out.hex(p as u64),
         }
     }
 }
 
-/// No result (`void` functions).
-pub struct Void;
-impl Show for Void {
-    fn show(&self, _out: &mut String) -> fmt::Result {
-        Ok(())
-    }
+/// No result (`void` functions): nothing after the call.
+impl Show for () {
+    fn show(&self, _out: &mut Line) {}
 }
 
 /// The arguments of a traced call, as a tuple passed by value to the cold
-/// trace path (so the fast path never keeps them for it).
+/// trace path (so the fast path never keeps them for it). Shown with
+/// static calls only (no `dyn`): the compiler can then see that showing
+/// them cannot unwind (see `capi::NoPanic`).
 pub trait Args {
-    /// Calls `f` with the arguments as a list.
-    fn with_list<R>(&self, f: impl FnOnce(&[&dyn Show]) -> R) -> R;
+    /// Writes the arguments, separated by `", "`.
+    fn show_all(&self, out: &mut Line);
 }
 
 macro_rules! args_tuple {
     ($($T:ident $i:tt),*) => {
         impl<$($T: Show),*> Args for ($($T,)*) {
-            fn with_list<R>(&self, f: impl FnOnce(&[&dyn Show]) -> R) -> R {
-                f(&[$(&self.$i),*])
+            #[allow(unused_variables, unused_mut)]
+            fn show_all(&self, out: &mut Line) {
+                let mut first = true;
+                $(
+                    if !first {
+                        out.push(b", ");
+                    }
+                    first = false;
+                    self.$i.show(out);
+                )*
+                let _ = first;
             }
         }
     };
@@ -162,35 +238,95 @@ args_tuple!(A 0, B 1, C 2);
 args_tuple!(A 0, B 1, C 2, D 3);
 
 /// Writes `bpflink: name(args) = result` (and errno for failures) to
-/// stderr, keeping errno.
-pub fn line(name: &CStr, args: &[&dyn Show], result: &dyn Show, failed: bool) {
-    let saved = errno::errno();
-    let mut s = String::with_capacity(96);
-    let _ = write!(s, "bpflink: {}(", name.to_string_lossy());
-    for (i, a) in args.iter().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        let _ = a.show(&mut s);
-    }
-    s.push(')');
-    let mut r = String::new();
-    let _ = result.show(&mut r);
-    if !r.is_empty() {
-        s.push_str(" = ");
-        s.push_str(&r);
-    }
-    if failed {
-        let _ = write!(s, " (errno {})", saved.0);
-    }
-    s.push('\n');
-    // SAFETY: writing an initialised buffer to fd 2; a short or failed
-    // write only loses trace output.
-    let _ = unsafe { libc::write(2, s.as_ptr().cast(), s.len()) };
-    errno::set_errno(saved);
+/// stderr, keeping errno. Generic only where it must be (showing the
+/// arguments and the result); the rest is shared by every entry point.
+#[inline(never)]
+pub fn line(name: &CStr, args: &impl Args, result: &impl Show, failed: bool) {
+    let saved = crate::sys::errno();
+    let mut s = Line::new();
+    s.start(name);
+    args.show_all(&mut s);
+    let at = s.result_at();
+    result.show(&mut s);
+    s.finish(at, failed, saved.0);
+    crate::sys::set_errno(saved);
 }
 
-/// Shows an int result; negative ones are failures.
-pub fn int(name: &CStr, args: &[&dyn Show], r: c_int) {
-    line(name, args, &r, r < 0);
+impl Line {
+    /// `bpflink: name(`.
+    #[inline(never)]
+    fn start(&mut self, name: &CStr) {
+        self.push(b"bpflink: ");
+        self.push(name.to_bytes());
+        self.push(b"(");
+    }
+
+    /// `) = `; where the result starts.
+    #[inline(never)]
+    fn result_at(&mut self) -> usize {
+        self.push(b") = ");
+        self.len
+    }
+
+    /// Drops ` = ` if no result was shown, adds errno for a failure and the
+    /// newline, and writes the line to stderr.
+    #[inline(never)]
+    fn finish(&mut self, result_at: usize, failed: bool, errno: i32) {
+        if self.len == result_at {
+            self.len = result_at.saturating_sub(3); // nothing to show: no " = "
+        }
+        if failed {
+            self.push(b" (errno ");
+            self.dec(i64::from(errno));
+            self.push(b")");
+        }
+        self.push(b"\n");
+        let text = self.buf.get(..self.len).unwrap_or_default();
+        // SAFETY: writing an initialised buffer to fd 2; a short or failed
+        // write only loses trace output.
+        let _ = unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(v: &impl Show) -> String {
+        let mut l = Line::new();
+        v.show(&mut l);
+        String::from_utf8(l.buf[..l.len].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn values_are_shown_as_rusts_formatting_would() {
+        for s in [c"/sys/fs/bpf/l", c"a\"b\\c'd\te\nf\r", c"\x01\x7f", c""] {
+            assert_eq!(shown(&Str(s.as_ptr())), format!("{s:?}"));
+        }
+        // Bytes past ASCII are shown one by one, UTF-8 or not.
+        assert_eq!(shown(&Str(c"\xff\xc3\xa9".as_ptr())), r#""\xff\xc3\xa9""#);
+        assert_eq!(shown(&Str(core::ptr::null())), "NULL");
+        for v in [0, 1, -1, 9, 10, -17, i32::MAX, i32::MIN] {
+            assert_eq!(shown(&v), v.to_string());
+        }
+        assert_eq!(shown(&u32::MAX), u32::MAX.to_string());
+        for p in [1usize, 0xdead_beef, usize::MAX] {
+            assert_eq!(shown(&(p as *const u8)), format!("{:p}", p as *const u8));
+            assert_eq!(shown(&FnPtr(Some(p))), format!("{p:#x}"));
+        }
+        assert_eq!(shown(&(core::ptr::null::<u8>())), "NULL");
+        assert_eq!(shown(&FnPtr(None)), "NULL");
+        assert_eq!(shown(&()), "");
+    }
+
+    #[test]
+    fn a_line_too_long_is_cut_not_grown() {
+        let mut l = Line::new();
+        for _ in 0..100 {
+            l.push(b"0123456789");
+        }
+        assert_eq!(l.len, 512);
+        l.dec(-5);
+        assert_eq!(l.len, 512);
+    }
 }

@@ -6,9 +6,9 @@
 //! caller provides (names, paths, address arrays), in a second call sized
 //! by the first answer, as bpftool does, and returns it owned ([`Detail`]).
 
-use core::ffi::{CStr, c_int, c_void};
+use core::ffi::{CStr, c_void};
 use std::ffi::OsString;
-use std::os::fd::RawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
 
@@ -138,13 +138,19 @@ impl LinkInfo {
     }
 }
 
-/// Asks the kernel about the link behind `link_fd` (`BPF_OBJ_GET_INFO_BY_FD`).
-pub fn info(link_fd: RawFd) -> Result<LinkInfo, Errno> {
+/// Asks the kernel about `link` (`BPF_OBJ_GET_INFO_BY_FD`).
+pub fn info(link: impl AsFd) -> Result<LinkInfo, Errno> {
     let mut raw = bpf_link_info::default();
     let len = core::mem::size_of::<bpf_link_info>() as u32;
     // SAFETY: `raw` is writable for `len` bytes and all its pointer fields
     // are zero, so the kernel fills no other buffer.
-    unsafe { sys::obj_get_info_by_fd(link_fd, &mut raw as *mut _ as *mut c_void, len)? };
+    unsafe {
+        sys::obj_get_info_by_fd(
+            link.as_fd().as_raw_fd(),
+            &mut raw as *mut _ as *mut c_void,
+            len,
+        )?
+    };
     Ok(LinkInfo {
         type_: raw.type_,
         id: raw.id,
@@ -153,30 +159,15 @@ pub fn info(link_fd: RawFd) -> Result<LinkInfo, Errno> {
     })
 }
 
-/// `bpf_obj_get_info_by_fd` with the caller's buffer: on success `*len` is
-/// set to the length the kernel wrote.
+/// `BPF_OBJ_GET_INFO_BY_FD` on `fd` (any BPF object) with the caller's
+/// buffer: on success `*len` is set to the length the kernel wrote.
 ///
 /// # Safety
 /// `buf` must be NULL or writable for `*len` bytes, and every buffer
 /// address inside it must be valid for the length stated beside it.
-pub unsafe fn info_into(fd: RawFd, buf: *mut c_void, len: &mut u32) -> Result<(), Errno> {
+pub unsafe fn info_into(fd: impl AsFd, buf: *mut c_void, len: &mut u32) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
-    unsafe { info_into_ret(fd, buf, len) }.map(drop)
-}
-
-/// [`info_into`], keeping the kernel's return value (0) for the C API,
-/// which returns it as libbpf does.
-///
-/// # Safety
-/// As [`info_into`].
-#[inline]
-pub(crate) unsafe fn info_into_ret(
-    fd: RawFd,
-    buf: *mut c_void,
-    len: &mut u32,
-) -> Result<c_int, Errno> {
-    // SAFETY: forwarded contract.
-    unsafe { sys::obj_get_info_by_fd_ret(fd, buf, len) }
+    unsafe { super::libbpf::info_into(fd.as_fd().as_raw_fd(), buf, len) }
 }
 
 /// Everything the kernel reports about a link, buffers included; see
@@ -552,8 +543,9 @@ fn decode(raw: &bpf_link_info, bufs: Option<&Request>) -> Detail {
 /// first gives their sizes), one for the others. Errors are the kernel's:
 /// `EBADF`/`EBADFD` for a bad fd, `EINVAL` for an fd that is not a BPF
 /// object, `ENOSPC` if a buffer proved too short.
-pub fn details(link_fd: RawFd) -> Result<Details, Errno> {
-    let first = info(link_fd)?;
+pub fn details(link: impl AsFd) -> Result<Details, Errno> {
+    let link_fd = link.as_fd().as_raw_fd();
+    let first = info(link.as_fd())?;
     let mut req = request(&first.raw);
     let raw = match req.as_mut() {
         None => first.raw,

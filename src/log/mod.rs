@@ -157,7 +157,9 @@ pub mod miri {
                 return "(null)".into();
             }
             // SAFETY: `%s` arguments are NUL-terminated strings.
-            unsafe { CStr::from_ptr(*self) }.to_string_lossy().into_owned()
+            unsafe { CStr::from_ptr(*self) }
+                .to_string_lossy()
+                .into_owned()
         }
     }
     impl Arg for *mut c_char {
@@ -272,31 +274,34 @@ pub fn errstr(err: c_int) -> ErrStr {
     };
     let mut s = ErrStr { buf: [0; 16] };
     if !name.is_empty() {
-        s.buf[..name.len()].copy_from_slice(name);
+        for (d, b) in s.buf.iter_mut().zip(name) {
+            *d = *b;
+        }
         return s;
     }
     // "%d" of the negative value (libbpf negates positive input first).
-    let mut v = if err > 0 { -(err as i64) } else { err as i64 };
+    let v = if err > 0 {
+        -i64::from(err)
+    } else {
+        i64::from(err)
+    };
     let mut digits = [0u8; 12];
-    let mut n = 0;
-    let neg = v < 0;
-    v = v.abs();
+    let mut i = digits.len();
+    let mut rest = v.unsigned_abs();
     loop {
-        digits[n] = b'0' + (v % 10) as u8;
-        n += 1;
-        v /= 10;
-        if v == 0 {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        if rest == 0 || i == 0 {
             break;
         }
     }
-    let mut i = 0;
-    if neg {
-        s.buf[0] = b'-';
-        i = 1;
-    }
-    for d in digits[..n].iter().rev() {
-        s.buf[i] = *d;
-        i += 1;
+    let sign: &[u8] = if v < 0 { b"-" } else { b"" };
+    let text = sign.iter().chain(digits.get(i..).unwrap_or_default());
+    for (d, b) in s.buf.iter_mut().zip(text) {
+        *d = *b;
     }
     s
 }
@@ -319,7 +324,7 @@ impl ErrStr {
             .iter()
             .position(|&b| b == 0)
             .unwrap_or(self.buf.len());
-        &self.buf[..end]
+        self.buf.get(..end).unwrap_or_default()
     }
 }
 

@@ -22,7 +22,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
 
 use errno::Errno;
 
-use crate::link::{self, UpdateOpts};
+use crate::link;
 use crate::log::errstr;
 use crate::sys::errno;
 use crate::{pr_debug, pr_warn};
@@ -180,7 +180,7 @@ pub unsafe fn from_fd(fd: RawFd) -> Result<NonNull<bpf_link>, Errno> {
     if fd < 0 {
         return Err(Errno(libc::EBADF));
     }
-    if !link::is_link(fd)? {
+    if !link::is_link_raw(fd)? {
         return Err(EINVAL);
     }
     // SAFETY: `is_link` found an open link fd, which the caller lends for
@@ -228,7 +228,7 @@ pub unsafe fn disconnect(p: *mut bpf_link) -> Result<(), Errno> {
 #[inline]
 pub unsafe fn detach(p: *mut bpf_link) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
-    link::detach(unsafe { object(p)? }.fd)
+    link::libbpf::detach(unsafe { object(p)? }.fd)
 }
 
 /// libbpf's `make_parent_dir`: creates the directory that will hold
@@ -326,7 +326,7 @@ pub unsafe fn pin(p: *mut bpf_link, path: *const c_char) -> Result<(), Errno> {
         return Err(Errno(libc::ENOMEM));
     }
     // SAFETY: `copy` is a valid string we own.
-    if let Err(e) = link::pin(obj.fd, unsafe { CStr::from_ptr(copy) }) {
+    if let Err(e) = link::pin_raw(obj.fd, unsafe { CStr::from_ptr(copy) }) {
         // SAFETY: allocated above, not stored anywhere.
         unsafe { libc::free(copy.cast()) };
         return Err(e);
@@ -372,7 +372,8 @@ pub unsafe fn update_program(p: *mut bpf_link, prog: *mut bpf_program) -> Result
     let link_fd = unsafe { object(p)? }.fd;
     // SAFETY: forwarded contract.
     let prog_fd = unsafe { program::fd(prog)? };
-    link::update(link_fd, prog_fd, &UpdateOpts::default())
+    // SAFETY: NULL options, as libbpf's bpf_link__update_program passes.
+    unsafe { link::libbpf::update(link_fd, prog_fd, core::ptr::null()) }
 }
 
 /// `bpf_link__destroy`: NULL and `ERR_PTR` are accepted and ignored.
@@ -388,20 +389,8 @@ pub unsafe fn update_program(p: *mut bpf_link, prog: *mut bpf_program) -> Result
 /// own dealloc callback); it is gone afterwards.
 #[inline]
 pub unsafe fn destroy(p: *mut bpf_link) -> Result<c_int, Errno> {
-    // SAFETY: forwarded contract.
-    let err = unsafe { destroy_ret(p) };
-    if err < 0 { Err(Errno(-err)) } else { Ok(err) }
-}
-
-/// [`destroy`], answering the detach callback's value as it is (what the
-/// C API returns, through libbpf's `libbpf_err`).
-///
-/// # Safety
-/// As [`destroy`].
-#[inline]
-pub(crate) unsafe fn destroy_ret(p: *mut bpf_link) -> c_int {
     if is_err_or_null(p) {
-        return 0;
+        return Ok(0);
     }
     let obj = p as *mut LinkObject;
     let mut err = 0;
@@ -420,7 +409,11 @@ pub(crate) unsafe fn destroy_ret(p: *mut bpf_link) -> c_int {
             None => libc::free(obj.cast()),
         }
     }
-    err
+    if err < 0 {
+        Err(Errno(err.wrapping_neg()))
+    } else {
+        Ok(err)
+    }
 }
 
 #[cfg(test)]

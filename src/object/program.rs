@@ -18,8 +18,7 @@ use crate::{peer, pr_warn};
 /// `prog` is whatever libbpf's accessors accept (NULL or a program of the
 /// libbpf in this process).
 pub unsafe fn fd(prog: *mut bpf_program) -> Result<c_int, Errno> {
-    let acc = peer::program_accessors();
-    let Some(get_fd) = acc.and_then(|l| l.program_fd) else {
+    let Some((get_fd, get_name)) = peer::program_accessors() else {
         pr_warn!(
             "bpflink: bpf_link__update_program needs libbpf's bpf_program__fd(), \
              and no libbpf is loaded in this process\n"
@@ -30,7 +29,7 @@ pub unsafe fn fd(prog: *mut bpf_program) -> Result<c_int, Errno> {
     let fd = unsafe { get_fd(prog as *const c_void) };
     if fd < 0 {
         // libbpf prints prog->name here, and crashes on a NULL prog.
-        let name = match acc.and_then(|l| l.program_name) {
+        let name = match get_name {
             // SAFETY: forwarded contract; NULL is not passed.
             Some(get_name) if !prog.is_null() => unsafe { get_name(prog as *const c_void) },
             _ => core::ptr::null(),

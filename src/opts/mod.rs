@@ -14,15 +14,17 @@
 //! * a field that does not fit entirely inside `sz` reads as its default
 //!   (zero): an older caller did not know it.
 //!
-//! [`Opts::read`] copies at most `sizeof(T)` bytes (never more than the
-//! caller's `sz`) and answers these questions from the copy; it never forms
-//! a reference to the caller's struct, which may be smaller than ours.
+//! [`Opts::read`] checks the first two rules and then reads the caller's
+//! struct in place, field by field, only where the caller's `sz` covers a
+//! field; zero checks go a word at a time. It never forms a reference to
+//! the caller's struct, which may be smaller than ours, and copies nothing.
 
 mod types;
 
 pub use types::*;
 
 use core::ffi::CStr;
+use core::marker::PhantomData;
 use core::mem::{MaybeUninit, size_of};
 
 use errno::Errno;
@@ -63,17 +65,6 @@ impl<T> OptsValue for *mut T {
     const ZERO: Self = core::ptr::null_mut();
 }
 
-/// A validated copy of a caller's options struct.
-#[derive(Clone, Copy)]
-pub struct Opts<T: OptsType> {
-    /// The caller's bytes `[0, min(sz, size_of::<T>()))`, zero beyond.
-    bytes: [u8; MAX_OPTS],
-    /// The same bytes as a `T` (padding not meaningful), for field reads.
-    local: T,
-    /// The caller's `sz`.
-    sz: usize,
-}
-
 /// A libbpf options struct in zero-filled heap storage with `sz` set: what
 /// `LIBBPF_OPTS` gives a C caller. Every byte, padding included, is zero
 /// until a field is set through it, so a reader that checks bytes (libbpf's
@@ -92,7 +83,7 @@ pub struct Opts<T: OptsType> {
 /// assert_eq!(o.sz, 80);
 /// // SAFETY: a full-size struct, every byte initialised.
 /// let tcx = bpflink::sys::consts::attach::BPF_TCX_INGRESS;
-/// let r = unsafe { bpflink::link::CreateOpts::from_libbpf(o.as_ptr(), tcx) };
+/// let r = unsafe { bpflink::link::libbpf::create_attr(3, 4, tcx, o.as_ptr()) };
 /// assert!(r.is_ok());
 /// ```
 pub struct Zeroed<T: OptsType>(Box<MaybeUninit<T>>);
@@ -127,7 +118,10 @@ impl<T: OptsType> Zeroed<T> {
     /// # Panics
     /// When `offset >= size_of::<T>()`.
     pub fn set_byte(&mut self, offset: usize, value: u8) {
-        assert!(offset < size_of::<T>(), "offset {offset} outside the struct");
+        assert!(
+            offset < size_of::<T>(),
+            "offset {offset} outside the struct"
+        );
         // SAFETY: inside the allocation, checked above.
         unsafe { self.0.as_mut_ptr().cast::<u8>().add(offset).write(value) };
     }
@@ -156,32 +150,93 @@ impl<T: OptsType> core::ops::DerefMut for Zeroed<T> {
     }
 }
 
-/// libbpf's `libbpf_is_mem_zeroed(p, len)`: true when `len <= 0`.
+/// Whether the bytes `[from, to)` at `base` are all zero, read a word at a
+/// time (then the odd bytes), stopping at the first non-zero word. Never
+/// reads outside `[from, to)`.
 ///
 /// # Safety
-/// When `len > 0`, `p` must be readable up to the first non-zero byte or
-/// `len` bytes, whichever comes first.
-unsafe fn mem_zeroed(p: *const u8, len: isize) -> bool {
-    let mut i = 0isize;
-    while i < len {
-        // SAFETY: within the range the caller vouched for; the loop stops
-        // at the first non-zero byte, exactly like libbpf's.
-        if unsafe { p.offset(i).read() } != 0 {
+/// `[base + from, base + to)` is readable, or `from >= to`.
+#[inline(always)]
+unsafe fn zero_range(base: *const u8, from: usize, to: usize) -> bool {
+    let mut at = from;
+    while at + 8 <= to {
+        // SAFETY: inside `[from, to)`.
+        if unsafe { base.add(at).cast::<u64>().read_unaligned() } != 0 {
             return false;
         }
-        i += 1;
+        at += 8;
+    }
+    if at + 4 <= to {
+        // SAFETY: inside `[from, to)`.
+        if unsafe { base.add(at).cast::<u32>().read_unaligned() } != 0 {
+            return false;
+        }
+        at += 4;
+    }
+    while at < to {
+        // SAFETY: inside `[from, to)`.
+        if unsafe { base.add(at).read() } != 0 {
+            return false;
+        }
+        at += 1;
     }
     true
 }
 
-impl<T: OptsType> Opts<T> {
-    /// `OPTS_VALID` and a copy: `Ok(None)` for NULL, `Err(EINVAL)` with
-    /// libbpf's warning for a bad `sz` or non-zero extra bytes.
+/// libbpf's `libbpf_is_mem_zeroed(base + from, len)` for the unknown tail
+/// of a newer caller's struct (`len > 0`): up to the first aligned word
+/// that holds a non-zero byte, like libbpf's byte loop up to that byte. An
+/// aligned word never crosses a page, so this touches no page libbpf would
+/// not.
+///
+/// # Safety
+/// The bytes from `base + from` up to the first non-zero one (or `len`
+/// bytes) are readable, and so is the rest of the aligned 8-byte word that
+/// holds that byte, or the range ends first.
+#[cold]
+#[inline(never)]
+unsafe fn tail_zeroed(base: *const u8, from: usize, len: usize) -> bool {
+    let end = from.saturating_add(len);
+    let mut at = from;
+    // Bytes up to an 8-byte aligned address, then whole words.
+    while at < end && !(base as usize).wrapping_add(at).is_multiple_of(8) {
+        // SAFETY: inside the range, before any non-zero byte.
+        if unsafe { base.add(at).read() } != 0 {
+            return false;
+        }
+        at += 1;
+    }
+    while end - at >= 8 {
+        // SAFETY: an aligned word inside the range.
+        if unsafe { base.add(at).cast::<u64>().read() } != 0 {
+            return false;
+        }
+        at += 8;
+    }
+    // SAFETY: the bytes left, inside the range.
+    unsafe { zero_range(base, at, end) }
+}
+
+/// A caller's options struct that passed `OPTS_VALID`, read in place: no
+/// copy is made, each field is read from the caller's memory when asked for
+/// (and only if the caller's `sz` covers it).
+#[derive(Clone, Copy)]
+pub struct Opts<'a, T: OptsType> {
+    base: *const u8,
+    /// The caller's `sz`.
+    sz: usize,
+    _caller: PhantomData<&'a T>,
+}
+
+impl<'a, T: OptsType> Opts<'a, T> {
+    /// `OPTS_VALID`: `Ok(None)` for NULL, `Err(EINVAL)` with libbpf's
+    /// warning for a bad `sz` or non-zero extra bytes.
     ///
     /// # Safety
-    /// A non-null `p` must point to `sz` readable bytes, `sz` being its
-    /// first `usize` (libbpf's contract; for a huge `sz` whose tail is
-    /// checked, the bytes up to the first non-zero one must be readable).
+    /// A non-null `p` points to `sz` readable bytes, `sz` being its first
+    /// `usize`, for `'a` (libbpf's contract; for a `sz` past this library's
+    /// struct, the bytes beyond it up to the first non-zero one, and the
+    /// rest of that byte's aligned 8-byte word, must be readable).
     #[inline(always)]
     pub unsafe fn read(p: *const T) -> Result<Option<Self>, Errno> {
         // NULL, the common case, is decided inline, so that a caller's
@@ -197,7 +252,7 @@ impl<T: OptsType> Opts<T> {
     ///
     /// # Safety
     /// As [`Opts::read`]; `p` is not NULL.
-    #[inline(never)]
+    #[inline(always)]
     unsafe fn read_nonnull(p: *const T) -> Result<Self, Errno> {
         const { assert!(size_of::<T>() <= MAX_OPTS) };
         let base = p as *const u8;
@@ -205,65 +260,107 @@ impl<T: OptsType> Opts<T> {
         // guarantees at least that much is readable.
         let sz = unsafe { (base as *const usize).read_unaligned() };
         if sz < size_of::<usize>() {
-            crate::pr_warn!("%s size (%zu) is too small\n", T::NAME.as_ptr(), sz);
-            return Err(Errno(libc::EINVAL));
+            return Err(too_small(T::NAME, sz));
         }
+        // libbpf: (ssize_t)sz - KNOWN_END > 0, then the bytes must be zero.
         let extra = (sz as isize).wrapping_sub(T::KNOWN_END as isize);
-        // SAFETY: when `extra > 0` the caller's struct is `sz` bytes long,
-        // so `[KNOWN_END, sz)` is inside it. Otherwise the struct may end
-        // before KNOWN_END and no pointer into it is formed (`add` past the
-        // end of an object is undefined behaviour even unread).
-        if extra > 0 && !unsafe { mem_zeroed(base.add(T::KNOWN_END), extra) } {
-            crate::pr_warn!("%s has non-zero extra bytes\n", T::NAME.as_ptr());
-            return Err(Errno(libc::EINVAL));
+        // When `extra > 0` the caller's struct is `sz` bytes long, so
+        // `[KNOWN_END, sz)` is inside it (no pointer past a shorter struct
+        // is formed otherwise). A caller of this library's size (the common
+        // case) has only the tail padding there, checked inline.
+        let zero = extra <= 0
+            || if sz <= size_of::<T>() {
+                // SAFETY: `[KNOWN_END, sz)` is inside the caller's struct.
+                unsafe { zero_range(base, T::KNOWN_END, sz) }
+            } else {
+                // SAFETY: as above, up to the first non-zero byte's word.
+                unsafe { tail_zeroed(base, T::KNOWN_END, extra as usize) }
+            };
+        if !zero {
+            return Err(extra_bytes(T::NAME));
         }
-        let n = sz.min(size_of::<T>());
-        let mut bytes = [0u8; MAX_OPTS];
-        // SAFETY: `n <= sz` bytes are readable at `base` and fit in `bytes`.
-        unsafe { core::ptr::copy_nonoverlapping(base, bytes.as_mut_ptr(), n) };
-        let mut local = MaybeUninit::<T>::zeroed();
-        // SAFETY: `n <= size_of::<T>()`; `local` is writable for that many bytes.
-        unsafe { core::ptr::copy_nonoverlapping(base, local.as_mut_ptr() as *mut u8, n) };
         Ok(Self {
-            bytes,
-            // SAFETY: OptsType guarantees every bit pattern is a valid T.
-            local: unsafe { local.assume_init() },
+            base,
             sz,
+            _caller: PhantomData,
         })
     }
 
     /// The caller's `sz`.
+    #[inline(always)]
     pub fn sz(&self) -> usize {
         self.sz
     }
 
-    /// The copy as a `T`, for [`crate::opts_get!`]. Fields not covered by `sz` are
-    /// zero here, but a field only partly covered is not: read fields
-    /// through [`crate::opts_get!`], which applies `OPTS_HAS`.
-    pub fn local(&self) -> &T {
-        &self.local
+    /// Whether the caller's struct is at least this library's (every field
+    /// present): callers branch on it so that the compiler drops the
+    /// per-field `sz` checks on that common path.
+    #[inline(always)]
+    pub fn full(&self) -> bool {
+        self.sz >= size_of::<T>()
     }
 
-    /// `OPTS_GET(opts, field, 0)` given the field's offset and value.
-    pub fn get<F: OptsValue>(&self, offset: usize, value: F) -> F {
-        if self.sz >= offset + size_of::<F>() {
-            value
+    /// `OPTS_GET(opts, field, 0)`: the field at `offset` if the caller's
+    /// `sz` covers all of it, else zero. `_field` only names the field's
+    /// type (see [`crate::opts_get!`]); it is never called.
+    #[inline(always)]
+    pub fn get<F: OptsValue>(&self, offset: usize, _field: impl FnOnce(*const T) -> *const F) -> F {
+        if self.sz >= offset.wrapping_add(size_of::<F>()) {
+            // SAFETY: inside the caller's `sz` bytes; every bit pattern is a
+            // valid `F` (integers and raw pointers).
+            unsafe { self.base.add(offset).cast::<F>().read_unaligned() }
         } else {
             F::ZERO
         }
     }
 
     /// `OPTS_ZEROED(opts, field)` with `end = offsetofend(T, field)`: every
-    /// caller byte in `[end, sz)` is zero. Bytes past `size_of::<T>()` were
-    /// checked by [`Opts::read`] (or, for `sz >= 2^63`, which libbpf treats
-    /// as negative there, are not read at all).
+    /// caller byte in `[end, sz)` is zero. Bytes past this library's struct
+    /// were checked by [`Opts::read`] (or, for `sz >= 2^63`, which libbpf
+    /// treats as negative there, are not read at all: where libbpf's
+    /// arithmetic wraps and it reads past the caller's struct, this reads
+    /// only up to the end of ours).
+    #[inline(always)]
     pub fn zeroed_after(&self, end: usize) -> bool {
         if (self.sz.wrapping_sub(end) as isize) <= 0 {
             return true;
         }
-        let stop = self.sz.min(size_of::<T>());
-        end >= stop || self.bytes[end..stop].iter().all(|&b| b == 0)
+        let stop = if self.sz < size_of::<T>() {
+            self.sz
+        } else {
+            size_of::<T>()
+        };
+        // SAFETY: `[end, stop)` is inside the caller's `sz` bytes and this
+        // library's struct.
+        unsafe { zero_range(self.base, end, stop) }
     }
+
+    /// [`Opts::zeroed_after`] the field `_field` names, at `offset`.
+    #[inline(always)]
+    pub fn zeroed_after_field<F>(
+        &self,
+        offset: usize,
+        _field: impl FnOnce(*const T) -> *const F,
+    ) -> bool {
+        self.zeroed_after(offset + size_of::<F>())
+    }
+}
+
+/// The warning and error of a `sz` below `sizeof(size_t)` (cold: out of
+/// the readers' way).
+#[cold]
+#[inline(never)]
+fn too_small(name: &CStr, sz: usize) -> Errno {
+    crate::pr_warn!("%s size (%zu) is too small\n", name.as_ptr(), sz);
+    Errno(libc::EINVAL)
+}
+
+/// The warning and error of non-zero bytes past the known fields.
+#[cold]
+#[inline(never)]
+fn extra_bytes(name: &CStr) -> Errno {
+    crate::pr_warn!("%s has non-zero extra bytes\n", name.as_ptr());
+    Errno(libc::EINVAL)
 }
 
 /// `OPTS_GET(opts, field, 0)` on an `Option<Opts<T>>`: the field's value if
@@ -271,17 +368,18 @@ impl<T: OptsType> Opts<T> {
 #[macro_export]
 macro_rules! opts_get {
     ($opts:expr, $T:ty, $($f:ident).+) => {{
-        let o: &::core::option::Option<$crate::opts::Opts<$T>> = &$opts;
+        let o: &::core::option::Option<$crate::opts::Opts<'_, $T>> = &$opts;
         match o {
             None => $crate::opts::OptsValue::ZERO,
-            Some(o) => {
-                #[allow(unused_unsafe)]
-                // SAFETY: `local` is a fully initialised plain-old-data copy;
-                // every union member is integers and pointers, valid for any
-                // bit pattern.
-                let v = unsafe { o.local().$($f).+ };
-                o.get(::core::mem::offset_of!($T, $($f).+), v)
-            }
+            Some(o) => o.get(
+                ::core::mem::offset_of!($T, $($f).+),
+                // Names the field's type; never called.
+                |p: *const $T| {
+                    #[allow(unused_unsafe)]
+                    // SAFETY: not run (a place, not a read, if it were).
+                    unsafe { ::core::ptr::addr_of!((*p).$($f).+) }
+                },
+            ),
         }
     }};
 }
@@ -290,15 +388,18 @@ macro_rules! opts_get {
 #[macro_export]
 macro_rules! opts_zeroed {
     ($opts:expr, $T:ty, $($f:ident).+) => {{
-        let o: &::core::option::Option<$crate::opts::Opts<$T>> = &$opts;
+        let o: &::core::option::Option<$crate::opts::Opts<'_, $T>> = &$opts;
         match o {
             None => true,
-            Some(o) => {
-                #[allow(unused_unsafe)]
-                // SAFETY: as in `opts_get!`; only the size is used.
-                let size = ::core::mem::size_of_val(unsafe { &o.local().$($f).+ });
-                o.zeroed_after(::core::mem::offset_of!($T, $($f).+) + size)
-            }
+            Some(o) => o.zeroed_after_field(
+                ::core::mem::offset_of!($T, $($f).+),
+                // Names the field's type; never called.
+                |p: *const $T| {
+                    #[allow(unused_unsafe)]
+                    // SAFETY: not run (a place, not a read, if it were).
+                    unsafe { ::core::ptr::addr_of!((*p).$($f).+) }
+                },
+            ),
         }
     }};
 }
@@ -327,7 +428,7 @@ mod tests {
         v[off / 8] = u64::from_ne_bytes(word);
     }
 
-    fn read<T: OptsType>(v: &[u64]) -> (Result<Option<Opts<T>>, Errno>, Vec<String>) {
+    fn read<T: OptsType>(v: &[u64]) -> (Result<Option<Opts<'_, T>>, Errno>, Vec<String>) {
         // SAFETY: `v` holds at least the caller's `sz` bytes in every test.
         capture_warnings(|| unsafe { Opts::<T>::read(v.as_ptr() as *const T) })
     }
@@ -345,7 +446,8 @@ mod tests {
     #[test]
     fn too_small_sizes_are_refused_with_libbpfs_text() {
         for sz in 0..size_of::<usize>() {
-            let (r, msgs) = read::<C>(&caller(16, sz));
+            let v = caller(16, sz);
+            let (r, msgs) = read::<C>(&v);
             assert_eq!(r.err(), Some(Errno(libc::EINVAL)), "sz {sz}");
             assert_eq!(
                 msgs,
@@ -354,7 +456,8 @@ mod tests {
                 )]
             );
         }
-        let (r, msgs) = read::<bpf_link_update_opts>(&caller(8, 1));
+        let v = caller(8, 1);
+        let (r, msgs) = read::<bpf_link_update_opts>(&v);
         assert!(r.is_err());
         assert_eq!(
             msgs,
@@ -447,7 +550,8 @@ mod tests {
         assert!(opts_zeroed!(o, C, target_btf_id)); // union is clean
         assert!(!opts_zeroed!(o, C, sz)); // no raw_tp fallback
         // A field end past sz: libbpf's negative length means "zeroed".
-        let o = read::<C>(&caller(16, 16)).0.unwrap();
+        let v = caller(16, 16);
+        let o = read::<C>(&v).0.unwrap();
         assert!(opts_zeroed!(o, C, u.uprobe_multi));
     }
 

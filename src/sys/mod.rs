@@ -41,21 +41,32 @@ pub fn set_errno(e: Errno) {
     unsafe { *libc::__errno_location() = e.0 }
 }
 
-/// Issues `bpf(cmd, attr, size_of::<A>())`.
+/// Issues `bpf(cmd, attr, size_of::<A>())` for a command the kernel
+/// answers in the attr (it writes into it).
 ///
 /// # Safety
 /// `A` must be the exact attr member of `cmd`, and every address inside it
 /// that the kernel writes through must be valid for that write.
 unsafe fn sys_bpf<A>(command: u32, attr: &mut A) -> c_long {
+    // SAFETY: forwarded contract; the attr is a live exclusive reference
+    // to exactly `size_of::<A>()` bytes.
+    unsafe { sys_bpf_ptr(command, attr as *mut A as *const A) }
+}
+
+/// [`sys_bpf`] for a command the kernel only reads the attr of
+/// (`BPF_LINK_CREATE`, `BPF_LINK_UPDATE`): no copy is needed to lend it.
+///
+/// # Safety
+/// As [`sys_bpf`], and `cmd` must not write into its attr.
+unsafe fn sys_bpf_ptr<A>(command: u32, attr: *const A) -> c_long {
     let size = core::mem::size_of::<A>() as u32;
-    // SAFETY: the kernel reads `size` bytes at `attr`, which is a live
-    // exclusive reference to exactly that many bytes; writes through
-    // addresses inside the attr are the caller's obligation.
+    // SAFETY: the kernel reads `size` bytes at `attr` (and writes only
+    // where the caller allows it).
     unsafe {
         libc::syscall(
             libc::SYS_bpf,
             command as c_long,
-            attr as *mut A as *mut c_void,
+            attr as *mut c_void,
             size as c_long,
         )
     }
@@ -112,10 +123,9 @@ extern "C" fn move_fd_up(fd: c_int) -> c_int {
 /// which checks them (a bad one gives `EFAULT`).
 #[inline]
 pub fn link_create(attr: &LinkCreateAttr) -> Result<OwnedFd, Errno> {
-    let mut a = *attr;
     // SAFETY: LinkCreateAttr is the 64-byte link_create member; the kernel
-    // only reads through the addresses it contains.
-    owned_fd(unsafe { sys_bpf(cmd::BPF_LINK_CREATE, &mut a) })
+    // reads it (and through the addresses it contains) and writes nothing.
+    owned_fd(unsafe { sys_bpf_ptr(cmd::BPF_LINK_CREATE, attr) })
 }
 
 /// `BPF_LINK_DETACH`.
@@ -131,30 +141,15 @@ pub fn link_detach(link_fd: RawFd) -> Result<(), Errno> {
 /// `BPF_LINK_UPDATE`.
 #[inline]
 pub fn link_update(attr: &LinkUpdateAttr) -> Result<(), Errno> {
-    link_update_ret(attr).map(drop)
-}
-
-/// [`link_update`], keeping the kernel's return value (0), which libbpf's
-/// `bpf_link_update` returns as it is. (For the C API: returning it, rather
-/// than a constant, spares the caller a saved register; see bench/.)
-#[inline]
-pub(crate) fn link_update_ret(attr: &LinkUpdateAttr) -> Result<c_int, Errno> {
-    let mut a = LinkUpdateAttr { ..*attr };
-    // SAFETY: LinkUpdateAttr is the 16-byte link_update member; no addresses.
-    check(unsafe { sys_bpf(cmd::BPF_LINK_UPDATE, &mut a) })
+    // SAFETY: LinkUpdateAttr is the 16-byte link_update member; no
+    // addresses, and the kernel writes nothing into it.
+    check(unsafe { sys_bpf_ptr(cmd::BPF_LINK_UPDATE, attr) }).map(drop)
 }
 
 /// `BPF_LINK_GET_NEXT_ID`: the first link id greater than `start_id`;
 /// `ENOENT` at the end.
 #[inline]
 pub fn link_get_next_id(start_id: u32) -> Result<u32, Errno> {
-    link_get_next_id_ret(start_id).map(|(_, id)| id)
-}
-
-/// [`link_get_next_id`], with the kernel's return value (0) beside the id
-/// (see [`link_update_ret`]).
-#[inline]
-pub(crate) fn link_get_next_id_ret(start_id: u32) -> Result<(c_int, u32), Errno> {
     let mut a = GetNextIdAttr {
         start_id,
         next_id: 0,
@@ -162,8 +157,8 @@ pub(crate) fn link_get_next_id_ret(start_id: u32) -> Result<(c_int, u32), Errno>
     };
     // SAFETY: GetNextIdAttr is the 12-byte id member; the kernel writes
     // `next_id` inside it and follows no addresses.
-    let ret = check(unsafe { sys_bpf(cmd::BPF_LINK_GET_NEXT_ID, &mut a) })?;
-    Ok((ret, a.next_id))
+    check(unsafe { sys_bpf(cmd::BPF_LINK_GET_NEXT_ID, &mut a) })?;
+    Ok(a.next_id)
 }
 
 /// `BPF_LINK_GET_FD_BY_ID`: a new fd for the link with id `id`.
@@ -199,34 +194,15 @@ pub fn prog_get_fd_by_id(id: u32, open_flags: u32) -> Result<OwnedFd, Errno> {
 /// info (name buffers, arrays) must be valid for the writes they describe.
 #[inline]
 pub unsafe fn obj_get_info_by_fd(fd: RawFd, info: *mut c_void, len: u32) -> Result<u32, Errno> {
-    let mut len = len;
-    // SAFETY: forwarded contract.
-    unsafe { obj_get_info_by_fd_ret(fd, info, &mut len) }?;
-    Ok(len)
-}
-
-/// [`obj_get_info_by_fd`] with the length in and out through `len`,
-/// keeping the kernel's return value (0), which libbpf's
-/// `bpf_obj_get_info_by_fd` returns as it is (see [`link_update_ret`]).
-///
-/// # Safety
-/// As [`obj_get_info_by_fd`], `*len` being the length.
-#[inline]
-pub(crate) unsafe fn obj_get_info_by_fd_ret(
-    fd: RawFd,
-    info: *mut c_void,
-    len: &mut u32,
-) -> Result<c_int, Errno> {
     let mut a = InfoAttr {
         bpf_fd: fd as u32,
-        info_len: *len,
+        info_len: len,
         info: info as usize as u64,
     };
     // SAFETY: InfoAttr is the 16-byte info member; the write through `info`
     // is covered by this function's contract.
-    let ret = check(unsafe { sys_bpf(cmd::BPF_OBJ_GET_INFO_BY_FD, &mut a) })?;
-    *len = a.info_len;
-    Ok(ret)
+    check(unsafe { sys_bpf(cmd::BPF_OBJ_GET_INFO_BY_FD, &mut a) })?;
+    Ok(a.info_len)
 }
 
 /// `BPF_RAW_TRACEPOINT_OPEN` with `name` as an address (0 for none).
