@@ -7,7 +7,7 @@
 #   make test-python  the Python package's tests (python/, pytest in .deps/venv)
 #   make install    PREFIX=/usr/local DESTDIR=  (library, symlinks, headers under
 #                   include/bpflink/, .pc, bin/bpflink); make uninstall undoes it
-#   make test-cli   the command-line tool's test suites alone
+#   make test-cli   the command-line tool's tests alone (cli/)
 #   make test-hard  the hardening tests alone: bad input, faults, leak cycles,
 #                   threads, ASan and valgrind (bounded; part of make test)
 #   make stress     the long runs: 100 000 leak cycles, 8 x 50 000 threads,
@@ -79,11 +79,18 @@ $(SO): $(RUST_A) bpflink.map
 
 lib: $(SO) $(B)/bpflink
 
-# The command-line tool (src/bin/bpflink/), built by the same cargo run as
-# the static archive.
-$(B)/bpflink: $(RUST_A)
+# The command-line tool: the workspace member cli/ (package bpflink-cli,
+# binary bpflink), on the library's rlib; its crates (clap, serde_json)
+# are its own, never the library's. Built after the library, in the same
+# target dir and profile, every time (cargo knows when nothing changed:
+# a change to cli/ alone leaves libbpflink.a as it was); copied when it
+# differs.
+CLI_BIN := target/release/bpflink
+
+$(B)/bpflink: $(RUST_A) FORCE
 	@mkdir -p $(B)
-	cp target/release/bpflink $@
+	$(CARGO) build --release --quiet -p bpflink-cli
+	@cmp -s $(CLI_BIN) $@ || { echo "cp $(CLI_BIN) $@"; cp $(CLI_BIN) $@; }
 
 # Copies the headers build.rs generated over the committed ones (through
 # tests/header.rs, which knows exactly which build's output to take).
@@ -114,9 +121,9 @@ test: export BPFLINK_PROBE_LOG := $(PROBE_LOG)
 # without a SAFETY comment in every target.
 test: setup lib
 	@mkdir -p $(B); : > $(PROBE_LOG)
-	$(CARGO) test --release --quiet
-	$(CARGO) test --quiet
-	$(CARGO) clippy --all-targets --quiet -- -D warnings
+	$(CARGO) test --release --workspace --quiet
+	$(CARGO) test --workspace --quiet
+	$(CARGO) clippy --workspace --all-targets --quiet -- -D warnings
 	$(MAKE) --no-print-directory test-c
 	$(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory docs
@@ -124,7 +131,7 @@ test: setup lib
 	@echo "make test: all passed"
 
 test-rust: lib
-	$(CARGO) test --release
+	$(CARGO) test --release --workspace
 
 test-c: $(TEST_BINS)
 	tests-c/run.sh $(TEST_BINS) $(XTESTS)
@@ -278,23 +285,28 @@ clean:
 	rm -rf $(B) $(TSAN_TARGET)
 
 # --- the command-line tool (build/bpflink) -------------------------------------
-# Two Rust test suites run the built binary; `cargo test`, the first step of
-# `make test`, runs them with the other Rust tests. Each is a test target
-# with `harness = false` (Cargo.toml): it runs single-threaded from its own
-# main, so that it can unshare namespaces first, and prints TAP; as root
-# only a capability probe's named skip is accepted, as in tests-c/run.sh.
-#   tests/cli.rs          arguments, exit codes and messages (permission as
-#                         nobody through setpriv), JSON well-formedness, and
-#                         show/list/pin/unpin/update/detach end to end on a
-#                         cgroup link in a child cgroup, with a private bpffs
-#   tests/cli_bpftool.rs  a link of every type this kernel allows, held while
-#                         `bpflink --json list` and `bpftool -j link list` run
-#                         in the suite's own network and mount namespaces;
-#                         bpflink's fields are checked against what was made,
-#                         against the kernel's fdinfo, and against bpftool's
-#   make test-cli         these two alone
-test-cli: lib
-	$(CARGO) test --release --test cli --test cli_bpftool
+# The tool's package, cli/, has unit tests (arguments, rendering, JSON text)
+# and two suites that run the built binary; `cargo test --workspace`, the
+# first step of `make test`, runs them with the library's tests. Each suite
+# is a test target with `harness = false` (cli/Cargo.toml): it runs
+# single-threaded from its own main, so that it can unshare namespaces
+# first, and prints TAP; as root only a capability probe's named skip is
+# accepted, as in tests-c/run.sh. They share tests/common with the
+# library's tests/kernel.rs, and read JSON with serde_json.
+#   cli/tests/cli.rs          arguments, exit codes and messages (permission
+#                             as nobody through setpriv), JSON, and
+#                             show/list/pin/unpin/update/detach end to end on
+#                             a cgroup link in a child cgroup, with a private
+#                             bpffs
+#   cli/tests/cli_bpftool.rs  a link of every type this kernel allows, held
+#                             while `bpflink --json list` and `bpftool -j link
+#                             list` run in the suite's own network and mount
+#                             namespaces; bpflink's fields are checked against
+#                             what was made, the kernel's fdinfo and bpftool's,
+#                             with type names from the uapi headers in .deps/
+#   make test-cli             the tool's tests alone (unit tests and suites)
+test-cli: setup lib
+	$(CARGO) test --release -p bpflink-cli
 
 .PHONY: test-cli
 

@@ -121,16 +121,22 @@ pub fn raw_tracepoint_open(
     sys_bpf(17 /* BPF_RAW_TRACEPOINT_OPEN */, &mut a).map(owned)
 }
 
-/// Id of a program or map fd (`BPF_OBJ_GET_INFO_BY_FD`; both infos start
-/// with type, id).
-pub fn obj_id(fd: RawFd) -> u32 {
+/// The first three words of a BPF object's info (`BPF_OBJ_GET_INFO_BY_FD`):
+/// type and id for every kind, and for a link its program's id.
+pub fn obj_info_head(fd: RawFd) -> [u32; 3] {
     let mut info = [0u8; 256];
     let mut a = [0u8; 16];
     put32(&mut a, 0, fd as u32);
     put32(&mut a, 4, info.len() as u32);
     put64(&mut a, 8, info.as_mut_ptr() as u64);
     sys_bpf(15 /* BPF_OBJ_GET_INFO_BY_FD */, &mut a).expect("obj info");
-    u32::from_ne_bytes(info[4..8].try_into().unwrap())
+    let word = |i: usize| u32::from_ne_bytes(info[4 * i..4 * i + 4].try_into().unwrap());
+    [word(0), word(1), word(2)]
+}
+
+/// Id of a program, map or link fd.
+pub fn obj_id(fd: RawFd) -> u32 {
+    obj_info_head(fd)[1]
 }
 
 /// BPF_OBJ_PIN of any BPF fd, with the raw command.

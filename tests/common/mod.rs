@@ -1,8 +1,10 @@
-//! Shared by the kernel test suites (`tests/cli.rs`, `tests/cli_bpftool.rs`,
-//! `tests/kernel.rs`): a small TAP runner, a strict JSON parser, running
-//! the built `bpflink`, kernel fixtures made with raw bpf(2) and friends,
-//! and the capability probes that decide what this machine can do
-//! ([`probe`], docs/probes.md).
+//! Shared by the kernel test suites: the library's `tests/kernel.rs`, and
+//! the command-line tool's `cli/tests/cli.rs` and `cli/tests/cli_bpftool.rs`
+//! (which include this module by path, beside their own `support`): a
+//! small TAP runner, running programs, kernel fixtures made with raw
+//! bpf(2) and friends, and the capability probes that decide what this
+//! machine can do ([`probe`], docs/probes.md). Nothing here needs more
+//! than the library's own dependencies (libc, errno).
 //!
 //! The suites are `harness = false` test binaries: they run single-threaded
 //! from `main`, which lets them `unshare` a mount (and network) namespace
@@ -15,7 +17,6 @@
 
 pub mod bpf;
 pub mod gate_selftest;
-pub mod json;
 pub mod probe;
 
 use std::collections::BTreeMap;
@@ -216,11 +217,6 @@ pub fn kernel_gate() -> Result<(), Skip> {
     need(&["bpf_prog_load"])
 }
 
-/// The built command-line tool.
-pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_bpflink")
-}
-
 /// The result of one run of a tool.
 #[derive(Debug)]
 pub struct Run {
@@ -258,17 +254,6 @@ impl Run {
         assert_eq!(self.stderr, "", "nothing on stderr");
         &self.stdout
     }
-
-    /// Succeeds and prints one JSON document; returns it parsed.
-    #[track_caller]
-    pub fn json(&self) -> json::Json {
-        let out = self.succeeds();
-        assert!(
-            out.ends_with('\n') && out.matches('\n').count() == 1,
-            "one line: {out:?}"
-        );
-        json::parse(out).unwrap_or_else(|e| panic!("malformed JSON ({e}): {out}"))
-    }
 }
 
 /// Runs `prog args...` and collects its output.
@@ -279,11 +264,6 @@ pub fn run(prog: &str, args: &[&str]) -> Run {
         .output()
         .unwrap_or_else(|e| panic!("running {prog}: {e}"));
     Run::from(o)
-}
-
-/// Runs the tool under test.
-pub fn bpflink(args: &[&str]) -> Run {
-    run(bin(), args)
 }
 
 /// Runs `prog args...` as user and group 65534 with no supplementary

@@ -1,9 +1,12 @@
 //! `bpflink`: list, show, detach, pin, unpin and update BPF links, on the
 //! safe Rust API of the bpflink crate. See `bpflink --help` (the text is
 //! [`USAGE`]) for the commands and exit codes.
+//!
+//! The tool is its own crate (`bpflink-cli`) in the repository's
+//! workspace: clap reads the command line and serde_json writes `--json`,
+//! while the library keeps to libc and errno.
 
 mod args;
-mod json;
 mod ops;
 mod render;
 

@@ -17,6 +17,16 @@
 //!    only what it has is compared, and the fields it lacks are listed in
 //!    the output.
 //!
+//! Nothing the suite expects comes from the tool or the library it runs
+//! on. The links are made with raw bpf(2) (tests/common/bpf.rs); the
+//! numbers of attach types, link types and perf events, and the names the
+//! tools give them, come from the kernel's uapi headers, read at run time
+//! (support/uapi.rs: `BPF_TCX_INGRESS` is `tcx_ingress`, libbpf's rule);
+//! field names are bpftool's, and checked against bpftool wherever it
+//! prints the field. A first case holds libbpf's two name tables in the
+//! library (which the tool prints) against those headers, for every value,
+//! also the types no case can make here.
+//!
 //! Each kind is its own case (iterators one per target), gated on the
 //! capability probes it needs (tests/common/probe.rs, docs/probes.md):
 //! where the machine refuses one, that case and the three checks of each
@@ -35,17 +45,19 @@
 //! the same for both. Everything goes away with the process; the child
 //! cgroup is removed at the end.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::ExitCode;
 
-use bpflink::link::{self, Anchor, CreateOpts, Extra, attach_type_str, link_type_str};
-use bpflink::sys::consts::attach::*;
 use common::bpf::{self, obj_id};
-use common::json::Json;
 use common::{Cgroup, Skip, Tap};
+use serde_json::Value;
+use support::uapi::{self, attach_types, link_types};
+use support::{Obj, RunJson, bpflink};
 
 /// The bpftool on PATH (the `bpftool` probe gates the suite on it).
 fn bpftool() -> &'static str {
@@ -82,14 +94,49 @@ fn s(x: &str) -> V {
     V::S(x.to_string())
 }
 
+/// The number of an attach type (`"BPF_TCX_INGRESS"`), from the header.
+fn at(enumerator: &str) -> u32 {
+    attach_types().value(enumerator)
+}
+
+/// The `attach_type` bpflink must print for a link made with `enumerator`.
+fn attach(enumerator: &str) -> V {
+    s(attach_types().name_of(enumerator))
+}
+
+/// `flags` of BPF_LINK_CREATE (uapi bpf.h): place the new tcx link before
+/// the anchor, which is given by id.
+const BPF_F_BEFORE: u32 = 1 << 3;
+const BPF_F_ID: u32 = 1 << 5;
+
+/// Bytes of the per-kind part of a BPF_LINK_CREATE attr, in the kernel's
+/// layout (from offset 16: every field 4 or 8 bytes, naturally aligned).
+#[derive(Default)]
+struct Tail(Vec<u8>);
+
+impl Tail {
+    fn u32(mut self, v: u32) -> Self {
+        self.0.extend_from_slice(&v.to_ne_bytes());
+        self
+    }
+
+    fn u64(mut self, v: u64) -> Self {
+        while !self.0.len().is_multiple_of(8) {
+            self.0.push(0);
+        }
+        self.0.extend_from_slice(&v.to_ne_bytes());
+        self
+    }
+}
+
 impl V {
-    fn matches(&self, j: &Json) -> bool {
+    fn matches(&self, j: &Value) -> bool {
         match (self, j) {
             (V::U(n), _) => j.as_u64() == Some(*n),
             (V::I(n), _) => j.as_i64() == Some(*n),
-            (V::S(x), Json::Str(y)) => x == y,
-            (V::B(b), Json::Bool(c)) => b == c,
-            (V::Objs(items), Json::Array(a)) => {
+            (V::S(x), Value::String(y)) => x == y,
+            (V::B(b), Value::Bool(c)) => b == c,
+            (V::Objs(items), Value::Array(a)) => {
                 items.len() == a.len()
                     && items
                         .iter()
@@ -102,7 +149,7 @@ impl V {
 }
 
 /// `o` has exactly `fields` after id, type and prog_id, with these values.
-fn fields_match(fields: &[(&'static str, V)], o: &Json) -> Result<(), String> {
+fn fields_match(fields: &[(&'static str, V)], o: &Value) -> Result<(), String> {
     let keys: Vec<&str> = o
         .keys()
         .into_iter()
@@ -113,8 +160,8 @@ fn fields_match(fields: &[(&'static str, V)], o: &Json) -> Result<(), String> {
         return Err(format!("fields {keys:?}, expected {want:?}"));
     }
     for (k, v) in fields {
-        if !v.matches(o.get(k).unwrap()) {
-            return Err(format!("\"{k}\" is {}, expected {v:?}", o.get(k).unwrap()));
+        if !v.matches(&o[*k]) {
+            return Err(format!("\"{k}\" is {}, expected {v:?}", o[*k]));
         }
     }
     Ok(())
@@ -125,7 +172,8 @@ struct Made {
     what: String,
     fd: OwnedFd,
     id: u32,
-    type_: &'static str,
+    /// The link type's name, from the header's `enum bpf_link_type`.
+    type_: String,
     prog_id: u32,
     fields: Vec<(&'static str, V)>,
 }
@@ -155,42 +203,53 @@ fn ifindex(name: &str) -> u32 {
 }
 
 impl Fixture {
-    /// Creates one link with `link::create` and records it.
+    /// Creates one link of `prog` on `target` with a raw BPF_LINK_CREATE
+    /// and records it; `kind` is its `enum bpf_link_type` enumerator.
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         what: &str,
         prog: OwnedFd,
-        target: i32,
-        attach: u32,
-        opts: CreateOpts,
-        type_: &'static str,
+        target: u32,
+        attach: &str,
+        flags: u32,
+        tail: Tail,
+        kind: &str,
         fields: Vec<(&'static str, V)>,
     ) -> Result<(), String> {
-        let fd = link::create(prog.as_raw_fd(), target, attach, &opts)
-            .map_err(|e| format!("{what}: link_create: {e}"))?;
-        self.record(what, fd, &prog, type_, fields);
-        self.keep.fds.push(prog);
+        let fd = bpf::link_create(prog.as_raw_fd(), target, at(attach), flags, &tail.0)
+            .map_err(|e| format!("{what}: BPF_LINK_CREATE: {e}"))?;
+        self.record(what, fd, prog, kind, fields);
         Ok(())
     }
 
+    /// Records a link made by the caller, keeping its program; the kernel
+    /// must report the link type `kind`.
     fn record(
         &mut self,
         what: &str,
         fd: OwnedFd,
-        prog: &OwnedFd,
-        type_: &'static str,
+        prog: OwnedFd,
+        kind: &str,
         fields: Vec<(&'static str, V)>,
     ) {
-        let id = link::info(fd.as_raw_fd()).expect("link info").id;
+        let [type_, id, prog_id] = bpf::obj_info_head(fd.as_raw_fd());
+        let types = link_types();
+        assert_eq!(type_, types.value(kind), "{what}: the kernel's link type");
+        assert_eq!(
+            prog_id,
+            obj_id(prog.as_raw_fd()),
+            "{what}: the link's program"
+        );
         self.made.push(Made {
             what: what.into(),
             fd,
             id,
-            type_,
-            prog_id: obj_id(prog.as_raw_fd()),
+            type_: types.name_of(kind).to_string(),
+            prog_id,
             fields,
         });
+        self.keep.fds.push(prog);
     }
 }
 
@@ -223,7 +282,7 @@ fn create(t: &mut Tap) -> Fixture {
         refused: Vec::new(),
         keep: Keep::default(),
     };
-    let none = CreateOpts::default;
+    let none = Tail::default;
     let step = |t: &mut Tap,
                 name: &str,
                 needs: &[&str],
@@ -248,26 +307,30 @@ fn create(t: &mut Tap) -> Fixture {
         &mut f,
         &|f| {
             let cg = Cgroup::new("bpftool")?;
-            let cgfd = cg.dir.as_raw_fd();
-            let fields = |at| vec![("cgroup_id", V::U(cg.id)), ("attach_type", s(at))];
-            f.add(
-                "cgroup ingress",
-                load(bpf::PROG_CGROUP_SKB, BPF_CGROUP_INET_INGRESS)?,
-                cgfd,
-                BPF_CGROUP_INET_INGRESS,
-                none(),
-                "cgroup",
-                fields("cgroup_inet_ingress"),
-            )?;
-            f.add(
-                "cgroup sock_create",
-                load(bpf::PROG_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE)?,
-                cgfd,
-                BPF_CGROUP_INET_SOCK_CREATE,
-                none(),
-                "cgroup",
-                fields("cgroup_inet_sock_create"),
-            )?;
+            let cgfd = cg.dir.as_raw_fd() as u32;
+            for (what, prog_type, a) in [
+                (
+                    "cgroup ingress",
+                    bpf::PROG_CGROUP_SKB,
+                    "BPF_CGROUP_INET_INGRESS",
+                ),
+                (
+                    "cgroup sock_create",
+                    bpf::PROG_CGROUP_SOCK,
+                    "BPF_CGROUP_INET_SOCK_CREATE",
+                ),
+            ] {
+                f.add(
+                    what,
+                    load(prog_type, at(a))?,
+                    cgfd,
+                    a,
+                    0,
+                    none(),
+                    "BPF_LINK_TYPE_CGROUP",
+                    vec![("cgroup_id", V::U(cg.id)), ("attach_type", attach(a))],
+                )?;
+            }
             f.keep.cgroups.push(cg);
             Ok(())
         },
@@ -276,11 +339,12 @@ fn create(t: &mut Tap) -> Fixture {
         let lo = ifindex("lo");
         f.add(
             "xdp lo",
-            load(bpf::PROG_XDP, BPF_XDP)?,
-            lo as i32,
-            BPF_XDP,
+            load(bpf::PROG_XDP, at("BPF_XDP"))?,
+            lo,
+            "BPF_XDP",
+            0,
             none(),
-            "xdp",
+            "BPF_LINK_TYPE_XDP",
             vec![("devname", s("lo")), ("ifindex", V::U(lo.into()))],
         )
     });
@@ -292,27 +356,25 @@ fn create(t: &mut Tap) -> Fixture {
         &mut f,
         &|f| {
             netdevices()?;
-            for (dev, at, name) in [
-                ("blk0", BPF_TCX_INGRESS, "tcx_ingress"),
-                ("blk1", BPF_TCX_EGRESS, "tcx_egress"),
-            ] {
+            for (dev, a) in [("blk0", "BPF_TCX_INGRESS"), ("blk1", "BPF_TCX_EGRESS")] {
                 let i = ifindex(dev);
                 f.add(
                     &format!("tcx {dev}"),
-                    load(bpf::PROG_SCHED_CLS, at)?,
-                    i as i32,
-                    at,
+                    load(bpf::PROG_SCHED_CLS, at(a))?,
+                    i,
+                    a,
+                    0,
                     none(),
-                    "tcx",
+                    "BPF_LINK_TYPE_TCX",
                     vec![
                         ("devname", s(dev)),
                         ("ifindex", V::U(i.into())),
-                        ("attach_type", s(name)),
+                        ("attach_type", attach(a)),
                     ],
                 )?;
             }
             // A second ingress link, placed before the first one's program,
-            // named by its id.
+            // named by its id: tcx { relative_id, expected_revision 0 }.
             let i = ifindex("blk0");
             let first = f
                 .made
@@ -320,25 +382,18 @@ fn create(t: &mut Tap) -> Fixture {
                 .find(|m| m.what == "tcx blk0")
                 .unwrap()
                 .prog_id;
-            let opts = CreateOpts {
-                flags: bpflink::sys::consts::flags::BPF_F_BEFORE,
-                extra: Extra::Relative {
-                    anchor: Anchor::Id(first),
-                    expected_revision: 0,
-                },
-                ..none()
-            };
             f.add(
                 "tcx blk0 before",
-                load(bpf::PROG_SCHED_CLS, BPF_TCX_INGRESS)?,
-                i as i32,
-                BPF_TCX_INGRESS,
-                opts,
-                "tcx",
+                load(bpf::PROG_SCHED_CLS, at("BPF_TCX_INGRESS"))?,
+                i,
+                "BPF_TCX_INGRESS",
+                BPF_F_BEFORE | BPF_F_ID,
+                none().u32(first).u64(0),
+                "BPF_LINK_TYPE_TCX",
                 vec![
                     ("devname", s("blk0")),
                     ("ifindex", V::U(i.into())),
-                    ("attach_type", s("tcx_ingress")),
+                    ("attach_type", attach("BPF_TCX_INGRESS")),
                 ],
             )
         },
@@ -355,24 +410,17 @@ fn create(t: &mut Tap) -> Fixture {
         &NETFILTER.map(|n| n.4),
         &mut f,
         &|f| {
-            // flags 1: BPF_F_NETFILTER_IP_DEFRAG (defragment first).
+            // netfilter { pf, hooknum, priority, flags }; flags 1 is
+            // BPF_F_NETFILTER_IP_DEFRAG (defragment first).
             for (pf, hook, prio, flags, what) in NETFILTER {
-                let opts = CreateOpts {
-                    extra: Extra::Netfilter {
-                        pf,
-                        hooknum: hook,
-                        priority: prio,
-                        flags,
-                    },
-                    ..none()
-                };
                 f.add(
                     what,
-                    load(bpf::PROG_NETFILTER, BPF_NETFILTER)?,
+                    load(bpf::PROG_NETFILTER, at("BPF_NETFILTER"))?,
                     0,
-                    BPF_NETFILTER,
-                    opts,
-                    "netfilter",
+                    "BPF_NETFILTER",
+                    0,
+                    none().u32(pf).u32(hook).u32(prio as u32).u32(flags),
+                    "BPF_LINK_TYPE_NETFILTER",
                     vec![
                         ("pf", V::U(pf.into())),
                         ("hook", V::U(hook.into())),
@@ -384,25 +432,23 @@ fn create(t: &mut Tap) -> Fixture {
             Ok(())
         },
     );
-    for (pt, at, name, probe, what) in [
+    for (pt, a, probe, what) in [
         (
             bpf::PROG_SK_LOOKUP,
-            BPF_SK_LOOKUP,
-            "sk_lookup",
+            "BPF_SK_LOOKUP",
             "link_sk_lookup",
             "netns sk_lookup",
         ),
         (
             bpf::PROG_FLOW_DISSECTOR,
-            BPF_FLOW_DISSECTOR,
-            "flow_dissector",
+            "BPF_FLOW_DISSECTOR",
             "link_flow_dissector",
             "netns flow_dissector",
         ),
     ] {
         step(
             t,
-            &format!("netns link ({name})"),
+            &format!("netns link ({})", &what["netns ".len()..]),
             &[probe],
             &[what],
             &mut f,
@@ -410,14 +456,15 @@ fn create(t: &mut Tap) -> Fixture {
                 let ns = std::fs::File::open("/proc/self/ns/net").map_err(|e| e.to_string())?;
                 f.add(
                     what,
-                    load(pt, at)?,
-                    ns.as_raw_fd(),
-                    at,
+                    load(pt, at(a))?,
+                    ns.as_raw_fd() as u32,
+                    a,
+                    0,
                     none(),
-                    "netns",
+                    "BPF_LINK_TYPE_NETNS",
                     vec![
                         ("netns_ino", V::U(bpf::netns_ino())),
-                        ("attach_type", s(name)),
+                        ("attach_type", attach(a)),
                     ],
                 )?;
                 f.keep.fds.push(ns.into());
@@ -425,10 +472,9 @@ fn create(t: &mut Tap) -> Fixture {
             },
         );
     }
-    let cookie = |c| CreateOpts {
-        extra: Extra::PerfEvent { bpf_cookie: c },
-        ..none()
-    };
+    // perf_event { bpf_cookie }.
+    let cookie = |c: u64| none().u64(c);
+    let (perf_types, perf_sw) = (uapi::perf_types(), uapi::perf_sw_events());
     step(
         t,
         "perf_event link on a software event",
@@ -436,18 +482,26 @@ fn create(t: &mut Tap) -> Fixture {
         &["perf_event software"],
         &mut f,
         &|f| {
-            let ev = bpf::perf_event_open(1, 2 /* page-faults */, 0, 0)
+            let (software, page_faults) = (
+                perf_types.value("PERF_TYPE_SOFTWARE"),
+                perf_sw.value("PERF_COUNT_SW_PAGE_FAULTS"),
+            );
+            let ev = bpf::perf_event_open(software, page_faults.into(), 0, 0)
                 .map_err(|e| format!("perf_event_open: {e}"))?;
             f.add(
                 "perf_event software",
                 load(bpf::PROG_PERF_EVENT, 0)?,
-                ev.as_raw_fd(),
-                BPF_PERF_EVENT,
+                ev.as_raw_fd() as u32,
+                "BPF_PERF_EVENT",
+                0,
                 cookie(42),
-                "perf_event",
+                "BPF_LINK_TYPE_PERF_EVENT",
                 vec![
-                    ("event_type", s("software")),
-                    ("event_config", s("page-faults")),
+                    ("event_type", s(perf_types.name_of("PERF_TYPE_SOFTWARE"))),
+                    (
+                        "event_config",
+                        s(perf_sw.name_of("PERF_COUNT_SW_PAGE_FAULTS")),
+                    ),
                     ("cookie", V::U(42)),
                 ],
             )?;
@@ -467,10 +521,11 @@ fn create(t: &mut Tap) -> Fixture {
             f.add(
                 "perf_event uprobe",
                 load(bpf::PROG_KPROBE, 0)?,
-                ev.as_raw_fd(),
-                BPF_PERF_EVENT,
+                ev.as_raw_fd() as u32,
+                "BPF_PERF_EVENT",
+                0,
                 cookie(43),
-                "perf_event",
+                "BPF_LINK_TYPE_PERF_EVENT",
                 vec![
                     ("retprobe", V::B(false)),
                     ("file", s(&path)),
@@ -496,15 +551,17 @@ fn create(t: &mut Tap) -> Fixture {
                     .trim()
                     .parse()
                     .unwrap();
-            let ev = bpf::perf_event_open(2 /* tracepoint */, tp, 0, 0)
+            let tracepoint = perf_types.value("PERF_TYPE_TRACEPOINT");
+            let ev = bpf::perf_event_open(tracepoint, tp, 0, 0)
                 .map_err(|e| format!("perf_event_open: {e}"))?;
             f.add(
                 "perf_event tracepoint",
                 load(bpf::PROG_TRACEPOINT, 0)?,
-                ev.as_raw_fd(),
-                BPF_PERF_EVENT,
+                ev.as_raw_fd() as u32,
+                "BPF_PERF_EVENT",
+                0,
                 cookie(44),
-                "perf_event",
+                "BPF_LINK_TYPE_PERF_EVENT",
                 vec![("tracepoint", s("sys_enter_getpid")), ("cookie", V::U(44))],
             )?;
             f.keep.fds.push(ev);
@@ -524,19 +581,19 @@ fn create(t: &mut Tap) -> Fixture {
             let offsets = [o1, o2];
             let cookies = [11u64, 22];
             let pid = std::process::id();
+            let a = "BPF_TRACE_UPROBE_MULTI";
+            // flags 1: BPF_F_UPROBE_MULTI_RETURN.
             for (flags, pid, what) in [(0u32, pid, "uprobe_multi"), (1, 0, "uprobe_multi return")] {
-                let opts = CreateOpts {
-                    extra: Extra::UprobeMulti {
-                        flags,
-                        cnt: 2,
-                        path: cpath.as_ptr() as u64,
-                        offsets: offsets.as_ptr() as u64,
-                        ref_ctr_offsets: 0,
-                        cookies: cookies.as_ptr() as u64,
-                        pid,
-                    },
-                    ..none()
-                };
+                // uprobe_multi { path, offsets, ref_ctr_offsets, cookies,
+                // cnt, flags, pid }; the arrays live through the call.
+                let tail = none()
+                    .u64(cpath.as_ptr() as u64)
+                    .u64(offsets.as_ptr() as u64)
+                    .u64(0)
+                    .u64(cookies.as_ptr() as u64)
+                    .u32(2)
+                    .u32(flags)
+                    .u32(pid);
                 let funcs = offsets
                     .iter()
                     .zip(cookies)
@@ -550,11 +607,12 @@ fn create(t: &mut Tap) -> Fixture {
                     .collect();
                 f.add(
                     what,
-                    load(bpf::PROG_KPROBE, BPF_TRACE_UPROBE_MULTI)?,
+                    load(bpf::PROG_KPROBE, at(a))?,
                     0,
-                    BPF_TRACE_UPROBE_MULTI,
-                    opts,
-                    "uprobe_multi",
+                    a,
+                    0,
+                    tail,
+                    "BPF_LINK_TYPE_UPROBE_MULTI",
                     vec![
                         ("retprobe", V::B(flags == 1)),
                         ("path", s(&path)),
@@ -570,20 +628,16 @@ fn create(t: &mut Tap) -> Fixture {
         },
     );
 
-    // Iterators, one case per target. union bpf_iter_link_info: map
-    // {map_fd}; cgroup {order, cgroup_fd, cgroup_id}; task {tid, pid, pid_fd}.
+    // Iterators, one case per target: iter_info points to union
+    // bpf_iter_link_info (16 bytes): map {map_fd}; cgroup {order,
+    // cgroup_fd, cgroup_id}; task {tid, pid, pid_fd}.
+    let iter = "BPF_TRACE_ITER";
     let iter_prog = |target: &str| -> Result<OwnedFd, String> {
         let btf = bpf::vmlinux_btf_id(&format!("bpf_iter_{target}"), bpf::BTF_KIND_FUNC)?;
-        bpf::prog_load(bpf::PROG_TRACING, BPF_TRACE_ITER, btf, 0)
+        bpf::prog_load(bpf::PROG_TRACING, at(iter), btf, 0)
             .map_err(|e| format!("iter prog {target}: {e}"))
     };
-    let with = |info: &[u8; 16]| CreateOpts {
-        extra: Extra::Iter {
-            info: info.as_ptr() as u64,
-            info_len: 16,
-        },
-        ..none()
-    };
+    let with = |info: &[u8; 16]| none().u64(info.as_ptr() as u64).u32(16);
     step(
         t,
         "iterator bpf_map",
@@ -595,9 +649,10 @@ fn create(t: &mut Tap) -> Fixture {
                 "iter bpf_map",
                 iter_prog("bpf_map")?,
                 0,
-                BPF_TRACE_ITER,
+                iter,
+                0,
                 none(),
-                "iter",
+                "BPF_LINK_TYPE_ITER",
                 vec![("target_name", s("bpf_map"))],
             )
         },
@@ -616,9 +671,10 @@ fn create(t: &mut Tap) -> Fixture {
                 "iter bpf_map_elem",
                 iter_prog("bpf_map_elem")?,
                 0,
-                BPF_TRACE_ITER,
+                iter,
+                0,
                 with(&info),
-                "iter",
+                "BPF_LINK_TYPE_ITER",
                 vec![
                     ("target_name", s("bpf_map_elem")),
                     ("map_id", V::U(obj_id(map.as_raw_fd()).into())),
@@ -642,9 +698,10 @@ fn create(t: &mut Tap) -> Fixture {
                 "iter task",
                 iter_prog("task")?,
                 0,
-                BPF_TRACE_ITER,
+                iter,
+                0,
                 with(&info),
-                "iter",
+                "BPF_LINK_TYPE_ITER",
                 vec![("target_name", s("task")), ("pid", V::U(pid.into()))],
             )
         },
@@ -664,9 +721,10 @@ fn create(t: &mut Tap) -> Fixture {
                 "iter cgroup",
                 iter_prog("cgroup")?,
                 0,
-                BPF_TRACE_ITER,
+                iter,
+                0,
                 with(&info),
-                "iter",
+                "BPF_LINK_TYPE_ITER",
                 vec![
                     ("target_name", s("cgroup")),
                     ("cgroup_id", V::U(cg.id)),
@@ -690,11 +748,10 @@ fn create(t: &mut Tap) -> Fixture {
             f.record(
                 "raw_tracepoint",
                 fd,
-                &prog,
-                "raw_tracepoint",
+                prog,
+                "BPF_LINK_TYPE_RAW_TRACEPOINT",
                 vec![("tp_name", s("sys_enter")), ("cookie", V::U(45))],
             );
-            f.keep.fds.push(prog);
             Ok(())
         },
     );
@@ -708,17 +765,16 @@ fn create(t: &mut Tap) -> Fixture {
             let map =
                 bpf::map_create(bpf::MAP_SOCKMAP, 4, 1).map_err(|e| format!("sockmap: {e}"))?;
             let id = obj_id(map.as_raw_fd());
+            let a = "BPF_SK_SKB_STREAM_VERDICT";
             f.add(
                 "sockmap",
-                load(bpf::PROG_SK_SKB, BPF_SK_SKB_STREAM_VERDICT)?,
-                map.as_raw_fd(),
-                BPF_SK_SKB_STREAM_VERDICT,
+                load(bpf::PROG_SK_SKB, at(a))?,
+                map.as_raw_fd() as u32,
+                a,
+                0,
                 none(),
-                "sockmap",
-                vec![
-                    ("map_id", V::U(id.into())),
-                    ("attach_type", s("sk_skb_stream_verdict")),
-                ],
+                "BPF_LINK_TYPE_SOCKMAP",
+                vec![("map_id", V::U(id.into())), ("attach_type", attach(a))],
             )?;
             f.keep.fds.push(map);
             Ok(())
@@ -728,7 +784,7 @@ fn create(t: &mut Tap) -> Fixture {
 }
 
 /// The objects of a JSON list, by id.
-fn by_id(list: &Json) -> BTreeMap<u64, &Json> {
+fn by_id(list: &Value) -> BTreeMap<u64, &Value> {
     list.as_array()
         .expect("a JSON array")
         .iter()
@@ -737,8 +793,9 @@ fn by_id(list: &Json) -> BTreeMap<u64, &Json> {
 }
 
 /// A field as bpftool 7.1 may print it (a number where its libbpf has no
-/// name) equals bpflink's (a name from libbpf 1.7.0's tables).
-fn same(key: &str, ours: &Json, theirs: &Json) -> bool {
+/// name) equals bpflink's (a name libbpf 1.7.0 has): the header names
+/// that number so.
+fn same(key: &str, ours: &Value, theirs: &Value) -> bool {
     if ours == theirs {
         return true;
     }
@@ -746,14 +803,11 @@ fn same(key: &str, ours: &Json, theirs: &Json) -> bool {
         return false;
     };
     let table = match key {
-        "type" => link_type_str,
-        "attach_type" => attach_type_str,
+        "type" => link_types(),
+        "attach_type" => attach_types(),
         _ => return false,
     };
-    u32::try_from(n)
-        .ok()
-        .and_then(table)
-        .is_some_and(|s| s.to_str() == Ok(name))
+    table.name(n) == Some(name)
 }
 
 /// bpftool fields bpflink does not print, by design.
@@ -797,81 +851,43 @@ fn num(s: &str) -> Option<i128> {
     }
 }
 
-fn json_text(j: &Json) -> String {
+fn json_text(j: &Value) -> String {
     match j {
-        Json::Str(s) => s.clone(),
+        Value::String(s) => s.clone(),
         other => other.to_string(),
     }
 }
 
-/// A number from one of libbpf's or bpftool's name tables.
-fn name_number(name: &str, table: impl Fn(u32) -> Option<String>) -> Option<String> {
-    (0..256)
-        .find(|&n| table(n).as_deref() == Some(name))
-        .map(|n| n.to_string())
+/// The number that the header's `table` gives the tool's `name`.
+fn number_of(table: &uapi::Table, name: &str) -> Option<String> {
+    table.number(name).map(|n| n.to_string())
 }
-
-const PERF_TYPES: [&str; 6] = [
-    "hardware",
-    "software",
-    "tracepoint",
-    "hw-cache",
-    "raw",
-    "breakpoint",
-];
-const PERF_SW: [&str; 12] = [
-    "cpu-clock",
-    "task-clock",
-    "page-faults",
-    "context-switches",
-    "cpu-migrations",
-    "minor-faults",
-    "major-faults",
-    "alignment-faults",
-    "emulation-faults",
-    "dummy",
-    "bpf-output",
-    "cgroup-switches",
-];
 
 /// Compares bpflink's object of a link with the kernel's fdinfo of the
 /// link fd; returns the fields compared and those fdinfo does not show.
-fn against_fdinfo(o: &Json, fd: i32) -> (Vec<String>, Vec<String>) {
+fn against_fdinfo(o: &Value, fd: i32) -> (Vec<String>, Vec<String>) {
     let (kv, rows) = fdinfo(fd);
     let (mut compared, mut absent) = (Vec::new(), Vec::new());
     let perf_kind = kv.get("event_type").cloned().unwrap_or_default();
-    for (k, v) in match o {
-        Json::Object(f) => f.clone(),
-        _ => panic!("object"),
-    } {
+    for (k, v) in o.as_object().expect("an object").clone() {
         let ours = json_text(&v);
         // (fdinfo key, what fdinfo must say there)
         let want: Option<(&str, Option<String>)> = match k.as_str() {
             "id" => Some(("link_id", Some(ours))),
             "type" => None, // fdinfo spells some differently (perf, uretprobe_multi)
             "hook" => Some(("hooknum", Some(ours))),
-            "attach_type" => Some((
-                "attach_type",
-                name_number(&ours, |n| {
-                    attach_type_str(n).map(|s| s.to_string_lossy().into_owned())
-                }),
-            )),
+            "attach_type" => Some(("attach_type", number_of(attach_types(), &ours))),
             "file" => Some(("name", Some(ours))),
             "tracepoint" => Some(("tp_name", Some(ours))),
-            "event_type" => Some((
-                "type",
-                name_number(&ours, |n| PERF_TYPES.get(n as usize).map(|s| s.to_string())),
-            )),
-            "event_config" => Some((
-                "config",
-                name_number(&ours, |n| PERF_SW.get(n as usize).map(|s| s.to_string())),
-            )),
+            "event_type" => Some(("type", number_of(uapi::perf_types(), &ours))),
+            // The suite's perf events are software ones.
+            "event_config" => Some(("config", number_of(uapi::perf_sw_events(), &ours))),
             "func_cnt" => Some(("uprobe_cnt", Some(ours))),
             "retprobe" if perf_kind.is_empty() => {
                 let t = kv.get("link_type").cloned().unwrap_or_default();
                 assert_eq!(
                     t == "uretprobe_multi",
-                    v == Json::Bool(true),
+                    v == Value::Bool(true),
                     "retprobe {v}, fdinfo link_type {t}"
                 );
                 compared.push(k);
@@ -880,7 +896,7 @@ fn against_fdinfo(o: &Json, fd: i32) -> (Vec<String>, Vec<String>) {
             "retprobe" => {
                 assert_eq!(
                     perf_kind == "uretprobe",
-                    v == Json::Bool(true),
+                    v == Value::Bool(true),
                     "retprobe {v}, fdinfo {perf_kind}"
                 );
                 compared.push(k);
@@ -893,7 +909,7 @@ fn against_fdinfo(o: &Json, fd: i32) -> (Vec<String>, Vec<String>) {
                     // fdinfo rows: cookie, offset, ref_ctr_offset
                     for (i, key) in ["cookie", "offset", "ref_ctr_offset"].iter().enumerate() {
                         assert_eq!(
-                            num(&json_text(f.get(key).unwrap())),
+                            num(&json_text(&f[*key])),
                             num(&row[i]),
                             "{key} in {f} vs {row:?}"
                         );
@@ -950,9 +966,9 @@ const CHECKS: [&str; 3] = [
 ];
 
 fn compare(t: &mut Tap, f: &Fixture) {
-    let ours = common::bpflink(&["--json", "list"]);
+    let ours = bpflink(&["--json", "list"]);
     let theirs = bpftool_list();
-    let mut ours_list = Json::Null;
+    let mut ours_list = Value::Null;
     t.case(
         "bpflink --json list: well-formed, every fixture link present",
         || {
@@ -969,18 +985,18 @@ fn compare(t: &mut Tap, f: &Fixture) {
             Ok(())
         },
     );
-    let mut bpftool_list = Json::Null;
+    let mut bpftool_list = Value::Null;
     t.case("bpftool -j link list: ran, well-formed", || {
         assert_eq!(theirs.code, 0, "bpftool: {}", theirs.stderr);
-        bpftool_list = common::json::parse(&theirs.stdout)
+        bpftool_list = support::parse(&theirs.stdout)
             .unwrap_or_else(|e| panic!("bpftool JSON ({e}): {}", theirs.stdout));
         Ok(())
     });
     // A listing whose case failed or was filtered out stays Null: no
     // links, and the per-link cases that run fail on the missing link.
-    fn listed(l: &Json) -> BTreeMap<u64, &Json> {
+    fn listed(l: &Value) -> BTreeMap<u64, &Value> {
         match l {
-            Json::Null => BTreeMap::new(),
+            Value::Null => BTreeMap::new(),
             l => by_id(l),
         }
     }
@@ -994,9 +1010,9 @@ fn compare(t: &mut Tap, f: &Fixture) {
             assert_eq!(o.u64_of("prog_id"), l.prog_id as u64, "{o}");
             fields_match(&l.fields, o).unwrap_or_else(|e| panic!("{e}: {o}"));
             // show gives the same object; plain show the same header.
-            let one = common::bpflink(&["show", &l.id.to_string(), "--json"]).json();
+            let one = bpflink(&["show", &l.id.to_string(), "--json"]).json();
             assert_eq!(&one, *o);
-            let plain = common::bpflink(&["show", &l.id.to_string()]);
+            let plain = bpflink(&["show", &l.id.to_string()]);
             let head = plain.succeeds().lines().next().unwrap_or("").to_string();
             assert_eq!(head, format!("{}: {}  prog {}", l.id, l.type_, l.prog_id));
             Ok(())
@@ -1024,7 +1040,7 @@ fn compare(t: &mut Tap, f: &Fixture) {
                 let ov = o
                     .get(k)
                     .unwrap_or_else(|| panic!("bpftool prints \"{k}\", bpflink does not: {b}"));
-                let bv = b.get(k).unwrap();
+                let bv = &b[k];
                 assert!(same(k, ov, bv), "\"{k}\": bpflink {ov}, bpftool {bv}");
                 compared.push(if ov == bv {
                     k.to_string()
@@ -1130,8 +1146,49 @@ fn refusal_check() {
     );
 }
 
+/// libbpf's two name tables in the library, which the tool prints for
+/// every link, against the header: every value of `enum bpf_attach_type`
+/// and `enum bpf_link_type` has the name its enumerator gives, and the
+/// value after the last has none (the tool prints the number).
+fn names_case() {
+    type Names = fn(u32) -> Option<&'static std::ffi::CStr>;
+    let tables: [(&uapi::Table, Names, &str); 2] = [
+        (
+            attach_types(),
+            bpflink::link::attach_type_str,
+            "attach type",
+        ),
+        (link_types(), bpflink::link::link_type_str, "link type"),
+    ];
+    for (table, names, what) in tables {
+        let mut next = 0;
+        for (v, name) in table.iter() {
+            let v = u32::try_from(v).unwrap();
+            let got = names(v).map(|s| s.to_str().unwrap());
+            assert_eq!(got, Some(name), "{what} {v}");
+            next = next.max(v + 1);
+        }
+        assert!(next > 10, "{what}: {next} values in the header");
+        assert_eq!(names(next), None, "{what} {next}, past the header's");
+    }
+}
+
 fn main() -> ExitCode {
     let mut t = Tap::new("cli_bpftool");
+    t.case(
+        "uapi headers: the reader of C enums, on made-up ones",
+        || {
+            uapi::self_test();
+            Ok(())
+        },
+    );
+    t.case(
+        "attach-type and link-type names: the library's tables are the header's enums, named as libbpf names them",
+        || {
+            names_case();
+            Ok(())
+        },
+    );
     const ALL: &str = "bpflink and bpftool agree on every link type";
     if let Err(skip) = common::kernel_gate().and_then(|()| common::need(&["bpftool"])) {
         t.case(ALL, || Err(skip.clone()));
@@ -1150,11 +1207,8 @@ fn main() -> ExitCode {
         || {
             common::wait_links_gone(&ids)
                 .unwrap_or_else(|left| panic!("links still there: {left:?}"));
-            for list in [
-                bpftool_list().stdout,
-                common::bpflink(&["-j", "list"]).stdout,
-            ] {
-                let list = common::json::parse(&list).expect("JSON");
+            for list in [bpftool_list().stdout, bpflink(&["-j", "list"]).stdout] {
+                let list = support::parse(&list).expect("JSON");
                 let m = by_id(&list);
                 assert!(
                     ids.iter().all(|id| !m.contains_key(&(*id as u64))),

@@ -2,7 +2,7 @@
 //! [`Failure`] naming the exit code.
 
 use std::ffi::{CString, OsStr, OsString};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -12,9 +12,9 @@ use errno::Errno;
 use libc::{EACCES, EAGAIN, ENOENT, ENOTDIR, EOPNOTSUPP, EPERM};
 
 use crate::args::{self, Cmd};
-use crate::json::Value;
 use crate::render;
 use crate::{Exit, Failure};
+use serde_json::Value;
 
 /// The kernel's "not supported" code that leaks out of some BPF paths
 /// (`ENOTSUPP`, not in libc).
@@ -148,7 +148,7 @@ fn open(spec: &OsStr) -> Result<Link, Failure> {
     }
     let c = cstring(spec)?;
     let fd = link::open_pinned(&c).map_err(|e| path_failure(spec, &c, e))?;
-    match link::is_link(fd.as_raw_fd()) {
+    match link::is_link(&fd) {
         Ok(true) => Ok(Link {
             fd,
             name: show_path(spec),
@@ -165,7 +165,7 @@ fn open(spec: &OsStr) -> Result<Link, Failure> {
 }
 
 fn details(l: &Link) -> Result<Details, Failure> {
-    link::details(l.fd.as_raw_fd()).map_err(|e| fail(&format!("{}: reading link info", l.name), e))
+    link::details(&l.fd).map_err(|e| fail(&format!("{}: reading link info", l.name), e))
 }
 
 /// Lists links: for each id, `open` gets an fd and `read` what to show.
@@ -201,7 +201,7 @@ fn list(json: bool) -> Result<String, Failure> {
             .iter()
             .map(|d| render::json(d, &ifname))
             .collect::<Vec<_>>();
-        Value::Array(items).to_json() + "\n"
+        render::json_line(&Value::Array(items))
     } else {
         all.iter().map(|d| render::plain(d, &ifname)).collect()
     })
@@ -210,7 +210,7 @@ fn list(json: bool) -> Result<String, Failure> {
 fn show(spec: &OsStr, json: bool) -> Result<String, Failure> {
     let d = details(&open(spec)?)?;
     Ok(if json {
-        render::json(&d, &ifname).to_json() + "\n"
+        render::json_line(&render::json(&d, &ifname))
     } else {
         render::plain(&d, &ifname)
     })
@@ -218,7 +218,7 @@ fn show(spec: &OsStr, json: bool) -> Result<String, Failure> {
 
 /// The link's type name for messages ("perf_event", or "type 99").
 fn type_name(l: &Link) -> String {
-    match link::info(l.fd.as_raw_fd()) {
+    match link::info(&l.fd) {
         Ok(i) => match link_type_str(i.type_) {
             Some(s) => s.to_string_lossy().into_owned(),
             None => format!("type {}", i.type_),
@@ -229,7 +229,7 @@ fn type_name(l: &Link) -> String {
 
 fn detach(spec: &OsStr) -> Result<(), Failure> {
     let l = open(spec)?;
-    link::detach(l.fd.as_raw_fd()).map_err(|e| match e.0 {
+    link::detach(&l.fd).map_err(|e| match e.0 {
         EOPNOTSUPP | ENOTSUPP => Failure::new(
             Exit::NotSupported,
             format!(
@@ -262,7 +262,7 @@ fn pin(spec: &OsStr, path: &OsStr) -> Result<(), Failure> {
         }
         Err(e) => return Err(fail(&show_path(&dir), e)),
     }
-    link::pin(l.fd.as_raw_fd(), &c).map_err(|e| fail(&format!("{shown}: pin"), e))
+    link::pin(&l.fd, &c).map_err(|e| fail(&format!("{shown}: pin"), e))
 }
 
 fn unpin(path: &OsStr) -> Result<(), Failure> {
@@ -291,17 +291,17 @@ fn update(spec: &OsStr, new: u32, old: Option<u32>) -> Result<(), Failure> {
     let opts = match &old_fd {
         Some(fd) => UpdateOpts {
             flags: BPF_F_REPLACE,
-            old_fd: fd.as_raw_fd() as u32,
+            old: Some(fd.as_fd()),
         },
         None => UpdateOpts::default(),
     };
-    let Err(e) = link::update(l.fd.as_raw_fd(), new_fd.as_raw_fd(), &opts) else {
+    let Err(e) = link::update(&l.fd, &new_fd, &opts) else {
         return Ok(());
     };
     // With BPF_F_REPLACE the kernel says EPERM when the link runs another
     // program; having opened everything by id, permission is not the issue.
     if let (EPERM, Some(old)) = (e.0, old) {
-        if let Ok(i) = link::info(l.fd.as_raw_fd()) {
+        if let Ok(i) = link::info(&l.fd) {
             if i.prog_id != old {
                 return Err(Failure::new(
                     Exit::Mismatch,
@@ -334,7 +334,7 @@ pub fn run(cmd: Cmd, json: bool) -> Result<String, Failure> {
     let done = |r: Result<(), Failure>| {
         r.map(|()| {
             if json {
-                Value::Null.to_json() + "\n"
+                render::json_line(&Value::Null)
             } else {
                 String::new()
             }

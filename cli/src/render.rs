@@ -5,7 +5,7 @@
 use bpflink::link::{Detail, Details, IterTarget, PerfEvent, attach_type_str, link_type_str};
 use bpflink::sys::consts::link_type::BPF_LINK_TYPE_STRUCT_OPS;
 
-use crate::json::Value;
+use serde_json::{Value, json};
 
 /// Resolves an ifindex to a device name in the current network namespace.
 pub type IfName<'a> = &'a dyn Fn(u32) -> Option<String>;
@@ -146,64 +146,63 @@ fn devname(ifindex: u32, ifname: IfName) -> String {
     }
 }
 
-/// The JSON object of one link.
+/// The JSON object of one link: id, type and prog_id, then the fields of
+/// its kind, in bpftool's order.
 pub fn json(d: &Details, ifname: IfName) -> Value {
-    let mut o = Value::object();
-    o.push("id", d.id);
-    o.push("type", named(link_type_str(d.type_), d.type_));
-    o.push("prog_id", d.prog_id);
     let attach = |t: u32| named(attach_type_str(t), t);
-    match &d.detail {
-        Detail::RawTracepoint { tp_name, cookie } => {
-            o.push("tp_name", tp_name.as_str());
-            o.push("cookie", *cookie);
-        }
+    let detail = match &d.detail {
+        Detail::RawTracepoint { tp_name, cookie } => json!({
+            "tp_name": tp_name,
+            "cookie": cookie,
+        }),
         Detail::Tracing {
             attach_type,
             target_obj_id,
             target_btf_id,
             cookie,
-        } => {
-            o.push("attach_type", attach(*attach_type));
-            o.push("target_obj_id", *target_obj_id);
-            o.push("target_btf_id", *target_btf_id);
-            o.push("cookie", *cookie);
-        }
+        } => json!({
+            "attach_type": attach(*attach_type),
+            "target_obj_id": target_obj_id,
+            "target_btf_id": target_btf_id,
+            "cookie": cookie,
+        }),
         Detail::Cgroup {
             cgroup_id,
             attach_type,
-        } => {
-            o.push("cgroup_id", *cgroup_id);
-            o.push("attach_type", attach(*attach_type));
-        }
+        } => json!({
+            "cgroup_id": cgroup_id,
+            "attach_type": attach(*attach_type),
+        }),
         Detail::Iter {
             target_name,
             target,
         } => {
-            o.push("target_name", target_name.as_str());
-            match *target {
-                IterTarget::Map { map_id } => o.push("map_id", map_id),
+            let mut o = json!({ "target_name": target_name });
+            let more = match *target {
+                IterTarget::Map { map_id } => json!({ "map_id": map_id }),
                 // bpftool prints the tid if set, else the pid if set.
-                IterTarget::Task { tid, .. } if tid != 0 => o.push("tid", tid),
-                IterTarget::Task { pid, .. } if pid != 0 => o.push("pid", pid),
-                IterTarget::Cgroup { cgroup_id, order } => {
-                    o.push("cgroup_id", cgroup_id);
-                    o.push("order", cgroup_order_name(order));
-                }
-                _ => {}
-            }
+                IterTarget::Task { tid, .. } if tid != 0 => json!({ "tid": tid }),
+                IterTarget::Task { pid, .. } if pid != 0 => json!({ "pid": pid }),
+                IterTarget::Cgroup { cgroup_id, order } => json!({
+                    "cgroup_id": cgroup_id,
+                    "order": cgroup_order_name(order),
+                }),
+                _ => json!({}),
+            };
+            append(&mut o, more);
+            o
         }
         Detail::Netns {
             netns_ino,
             attach_type,
-        } => {
-            o.push("netns_ino", *netns_ino);
-            o.push("attach_type", attach(*attach_type));
-        }
-        Detail::Xdp { ifindex } => {
-            o.push("devname", devname(*ifindex, ifname));
-            o.push("ifindex", *ifindex);
-        }
+        } => json!({
+            "netns_ino": netns_ino,
+            "attach_type": attach(*attach_type),
+        }),
+        Detail::Xdp { ifindex } => json!({
+            "devname": devname(*ifindex, ifname),
+            "ifindex": ifindex,
+        }),
         Detail::Tcx {
             ifindex,
             attach_type,
@@ -211,42 +210,39 @@ pub fn json(d: &Details, ifname: IfName) -> Value {
         | Detail::Netkit {
             ifindex,
             attach_type,
-        } => {
-            o.push("devname", devname(*ifindex, ifname));
-            o.push("ifindex", *ifindex);
-            o.push("attach_type", attach(*attach_type));
-        }
-        Detail::StructOps { map_id } => o.push("map_id", *map_id),
+        } => json!({
+            "devname": devname(*ifindex, ifname),
+            "ifindex": ifindex,
+            "attach_type": attach(*attach_type),
+        }),
+        Detail::StructOps { map_id } => json!({ "map_id": map_id }),
         Detail::Netfilter {
             pf,
             hooknum,
             priority,
             flags,
-        } => {
-            o.push("pf", *pf);
-            o.push("hook", *hooknum);
-            o.push("prio", *priority);
-            o.push("flags", *flags);
-        }
+        } => json!({
+            "pf": pf,
+            "hook": hooknum,
+            "prio": priority,
+            "flags": flags,
+        }),
         Detail::KprobeMulti {
             missed,
             addrs,
             cookies,
             ..
         } => {
-            o.push("retprobe", d.detail.retprobe());
-            o.push("func_cnt", addrs.len() as u64);
-            o.push("missed", *missed);
-            let funcs = sorted_pairs(addrs, cookies)
+            let funcs: Vec<Value> = sorted_pairs(addrs, cookies)
                 .into_iter()
-                .map(|(addr, cookie)| {
-                    let mut f = Value::object();
-                    f.push("addr", addr);
-                    f.push("cookie", cookie);
-                    f
-                })
-                .collect::<Vec<_>>();
-            o.push("funcs", funcs);
+                .map(|(addr, cookie)| json!({ "addr": addr, "cookie": cookie }))
+                .collect();
+            json!({
+                "retprobe": d.detail.retprobe(),
+                "func_cnt": addrs.len(),
+                "missed": missed,
+                "funcs": funcs,
+            })
         }
         Detail::UprobeMulti {
             path,
@@ -256,52 +252,41 @@ pub fn json(d: &Details, ifname: IfName) -> Value {
             cookies,
             ..
         } => {
-            o.push("retprobe", d.detail.retprobe());
-            o.push("path", path.to_string_lossy().into_owned());
-            o.push("func_cnt", offsets.len() as u64);
-            o.push("pid", *pid as i32);
-            let funcs = offsets
+            let funcs: Vec<Value> = offsets
                 .iter()
                 .enumerate()
-                .map(|(i, &off)| {
-                    let mut f = Value::object();
-                    f.push("offset", off);
-                    f.push(
-                        "ref_ctr_offset",
-                        ref_ctr_offsets.get(i).copied().unwrap_or(0),
-                    );
-                    f.push("cookie", cookies.get(i).copied().unwrap_or(0));
-                    f
+                .map(|(i, off)| {
+                    json!({
+                        "offset": off,
+                        "ref_ctr_offset": ref_ctr_offsets.get(i).copied().unwrap_or(0),
+                        "cookie": cookies.get(i).copied().unwrap_or(0),
+                    })
                 })
-                .collect::<Vec<_>>();
-            o.push("funcs", funcs);
+                .collect();
+            json!({
+                "retprobe": d.detail.retprobe(),
+                "path": path.to_string_lossy(),
+                "func_cnt": offsets.len(),
+                // bpftool prints the pid signed.
+                "pid": *pid as i32,
+                "funcs": funcs,
+            })
         }
         Detail::PerfEvent(p) => match p {
             PerfEvent::Event {
                 type_,
                 config,
                 cookie,
-            } => {
-                o.push(
-                    "event_type",
-                    match perf_type_name(*type_) {
-                        Some(s) => Value::from(s),
-                        None => Value::from(*type_),
-                    },
-                );
-                o.push(
-                    "event_config",
-                    match perf_config_name(*type_, *config) {
-                        Some(s) => Value::from(s),
-                        None => Value::from(*config),
-                    },
-                );
-                o.push("cookie", *cookie);
-            }
-            PerfEvent::Tracepoint { name, cookie } => {
-                o.push("tracepoint", name.as_str());
-                o.push("cookie", *cookie);
-            }
+            } => json!({
+                "event_type": perf_type_name(*type_).map_or(json!(type_), |s| json!(s)),
+                "event_config": perf_config_name(*type_, *config)
+                    .map_or(json!(config), |s| json!(s)),
+                "cookie": cookie,
+            }),
+            PerfEvent::Tracepoint { name, cookie } => json!({
+                "tracepoint": name,
+                "cookie": cookie,
+            }),
             PerfEvent::Kprobe {
                 retprobe,
                 func,
@@ -309,38 +294,62 @@ pub fn json(d: &Details, ifname: IfName) -> Value {
                 addr,
                 missed,
                 cookie,
-            } => {
-                o.push("retprobe", *retprobe);
-                o.push("addr", *addr);
-                o.push("func", func.as_str());
-                o.push("offset", *offset);
-                o.push("missed", *missed);
-                o.push("cookie", *cookie);
-            }
+            } => json!({
+                "retprobe": retprobe,
+                "addr": addr,
+                "func": func,
+                "offset": offset,
+                "missed": missed,
+                "cookie": cookie,
+            }),
             PerfEvent::Uprobe {
                 retprobe,
                 file,
                 offset,
                 cookie,
                 ..
-            } => {
-                o.push("retprobe", *retprobe);
-                o.push("file", file.to_string_lossy().into_owned());
-                o.push("offset", *offset);
-                o.push("cookie", *cookie);
-            }
-            PerfEvent::Other(_) => {}
+            } => json!({
+                "retprobe": retprobe,
+                "file": file.to_string_lossy(),
+                "offset": offset,
+                "cookie": cookie,
+            }),
+            PerfEvent::Other(_) => json!({}),
         },
         Detail::Sockmap {
             map_id,
             attach_type,
-        } => {
-            o.push("map_id", *map_id);
-            o.push("attach_type", attach(*attach_type));
-        }
-        _ => {}
-    }
+        } => json!({
+            "map_id": map_id,
+            "attach_type": attach(*attach_type),
+        }),
+        _ => json!({}),
+    };
+    let mut o = json!({
+        "id": d.id,
+        "type": named(link_type_str(d.type_), d.type_),
+        "prog_id": d.prog_id,
+    });
+    append(&mut o, detail);
     o
+}
+
+/// Adds the fields of object `more` after those of object `o`.
+fn append(o: &mut Value, more: Value) {
+    if let (Value::Object(o), Value::Object(more)) = (o, more) {
+        o.extend(more);
+    }
+}
+
+/// A value as `--json` prints it: compact, on one line, ending in a
+/// newline. DEL (U+007F), which JSON allows raw but a terminal does not
+/// show, is written `\u007f`; it can only occur inside strings, where that
+/// escape means the same character.
+pub fn json_line(v: &Value) -> String {
+    serde_json::to_string(v)
+        .expect("a serde_json::Value always serialises")
+        .replace('\u{7f}', "\\u007f")
+        + "\n"
 }
 
 /// (addr, cookie) pairs sorted by address, as bpftool lists them.
@@ -620,7 +629,33 @@ mod tests {
     }
 
     fn both(x: &Details) -> (String, String) {
-        (plain(x, &names), json(x, &names).to_json())
+        let line = json_line(&json(x, &names));
+        let j = line.strip_suffix('\n').expect("one line").to_string();
+        assert!(!j.contains('\n'), "{j}");
+        (plain(x, &names), j)
+    }
+
+    #[test]
+    fn json_text() {
+        assert_eq!(json_line(&Value::Null), "null\n");
+        assert_eq!(json_line(&json!([])), "[]\n");
+        assert_eq!(json_line(&json!(u64::MAX)), "18446744073709551615\n");
+        assert_eq!(json_line(&json!(-128)), "-128\n");
+        assert_eq!(json_line(&json!([true, false])), "[true,false]\n");
+        // Control characters by name or as \u00XX (lower-case hex), DEL too;
+        // '/' and non-ASCII as they are.
+        assert_eq!(
+            json_line(&json!(
+                "a\"b\\c l1\nl2\t\r \u{8}\u{c} \u{1}\u{1f}\u{7f} é/\u{fffd}"
+            )),
+            "\"a\\\"b\\\\c l1\\nl2\\t\\r \\b\\f \\u0001\\u001f\\u007f é/\u{fffd}\"\n"
+        );
+        // Keys in the order they were given.
+        let o = json!({"id": 5, "type": "cgroup", "funcs": [1, null], "o": {"k": true}});
+        assert_eq!(
+            json_line(&o),
+            "{\"id\":5,\"type\":\"cgroup\",\"funcs\":[1,null],\"o\":{\"k\":true}}\n"
+        );
     }
 
     #[test]

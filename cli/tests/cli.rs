@@ -13,8 +13,13 @@
 //!
 //! The suite also tests the gate itself (tests/common/gate_selftest.rs)
 //! and the rule that finds the cgroup2 mount.
+//!
+//! Its links are made with raw bpf(2) (tests/common/bpf.rs), not with the
+//! library the tool runs on.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::fs;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -22,11 +27,10 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use bpflink::link::{self, CreateOpts, Extra};
-use bpflink::sys::consts::attach::{BPF_CGROUP_INET_INGRESS, BPF_PERF_EVENT};
-use common::bpf::{self, obj_id};
-use common::json::{self, Json};
-use common::{Cgroup, Skip, Tap, bpflink, need, run_unprivileged};
+use common::bpf::{self, ATTACH_CGROUP_INET_INGRESS, ATTACH_PERF_EVENT, obj_id};
+use common::{Cgroup, Skip, Tap, need, run_unprivileged};
+use serde_json::Value;
+use support::{Obj, RunJson, bpflink};
 
 /// A link id no link has: ids are allocated cyclically from 1 and never
 /// come near this on a test machine.
@@ -105,11 +109,13 @@ fn help_cases() {
     ] {
         assert!(text.contains(&format!("  {cmd}")), "usage mentions {cmd}");
     }
+    // The tool's package and the library's have one version.
     let v = bpflink(&["--version"]);
     assert_eq!(
         v.succeeds(),
-        format!("bpflink {}\n", env!("CARGO_PKG_VERSION"))
+        format!("bpflink {}\n", support::library_version())
     );
+    assert_eq!(env!("CARGO_PKG_VERSION"), support::library_version());
 }
 
 /// Every command, run without privileges, fails with exit 2 and the hint.
@@ -149,19 +155,13 @@ impl K {
     fn new() -> Result<Self, String> {
         let fs = common::bpffs("bpffs")?.to_str().unwrap().to_string();
         let cg = Cgroup::new("cli")?;
-        let load = || bpf::prog_load(bpf::PROG_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 0, 1);
+        let load = || bpf::prog_load(bpf::PROG_CGROUP_SKB, ATTACH_CGROUP_INET_INGRESS, 0, 1);
         let (p1, p2) = (
             load().map_err(|e| e.to_string())?,
             load().map_err(|e| e.to_string())?,
         );
-        let link = link::create(
-            p1.as_raw_fd(),
-            cg.dir.as_raw_fd(),
-            BPF_CGROUP_INET_INGRESS,
-            &CreateOpts::default(),
-        )
-        .map_err(|e| format!("cgroup link: {e}"))?;
-        let id = link::info(link.as_raw_fd()).map_err(|e| e.to_string())?.id;
+        let link = cgroup_link(&p1, &cg).map_err(|e| format!("cgroup link: {e}"))?;
+        let id = obj_id(link.as_raw_fd());
         Ok(Self {
             p1_id: obj_id(p1.as_raw_fd()),
             p2_id: obj_id(p2.as_raw_fd()),
@@ -174,13 +174,19 @@ impl K {
         })
     }
 
-    fn show(&self) -> Json {
+    fn show(&self) -> Value {
         bpflink(&["--json", "show", &self.id.to_string()]).json()
     }
 
     fn path(&self, name: &str) -> String {
         format!("{}/{name}", self.fs)
     }
+}
+
+/// A cgroup link of `prog` on `cg`, inet ingress (raw BPF_LINK_CREATE).
+fn cgroup_link(prog: &OwnedFd, cg: &Cgroup) -> Result<OwnedFd, errno::Errno> {
+    let target = cg.dir.as_raw_fd() as u32;
+    bpf::link_create(prog.as_raw_fd(), target, ATTACH_CGROUP_INET_INGRESS, 0, &[])
 }
 
 /// The capabilities the shared fixtures ([`K`]) need.
@@ -402,13 +408,13 @@ fn kernel_cases(t: &mut Tap, k: Result<&K, &Skip>) {
         );
         // Pin by path: a second pin of the same link.
         let pin2 = k.path("link2");
-        assert_eq!(bpflink(&["--json", "pin", &pin, &pin2]).json(), Json::Null);
+        assert_eq!(bpflink(&["--json", "pin", &pin, &pin2]).json(), Value::Null);
         assert_eq!(
             bpflink(&["show", &pin2, "-j"]).json().u64_of("id"),
             k.id as u64
         );
         assert_eq!(bpflink(&["unpin", &pin]).succeeds(), "");
-        assert_eq!(bpflink(&["unpin", &pin2, "--json"]).json(), Json::Null);
+        assert_eq!(bpflink(&["unpin", &pin2, "--json"]).json(), Value::Null);
         assert!(!Path::new(&pin).exists() && !Path::new(&pin2).exists());
         assert_eq!(
             bpflink(&["unpin", &pin]).fails(3),
@@ -442,12 +448,12 @@ fn kernel_cases(t: &mut Tap, k: Result<&K, &Skip>) {
             bpflink(&["pin", id, &pin]).succeeds();
             assert_eq!(
                 bpflink(&["--json", "update", &pin, "--prog", &p2]).json(),
-                Json::Null
+                Value::Null
             );
             assert_eq!(k.show().u64_of("prog_id"), k.p2_id as u64);
             assert_eq!(
                 bpflink(&["update", &pin, "--prog", &p1, "--replace-prog", &p2, "-j"]).json(),
-                Json::Null
+                Value::Null
             );
             assert_eq!(k.show().u64_of("prog_id"), k.p1_id as u64);
             bpflink(&["unpin", &pin]).succeeds();
@@ -479,12 +485,11 @@ fn kernel_cases(t: &mut Tap, k: Result<&K, &Skip>) {
         let prog = bpf::prog_load(bpf::PROG_PERF_EVENT, 0, 0, 0).unwrap();
         // Not cpu-clock: 6.18 reports that one with its own PMU's type.
         let ev = bpf::perf_event_open(1 /* software */, 2 /* page-faults */, 0, 0).unwrap();
-        let opts = CreateOpts {
-            extra: Extra::PerfEvent { bpf_cookie: 7 },
-            ..Default::default()
-        };
-        let l = link::create(prog.as_raw_fd(), ev.as_raw_fd(), BPF_PERF_EVENT, &opts).unwrap();
-        let lid = link::info(l.as_raw_fd()).unwrap().id.to_string();
+        // perf_event { bpf_cookie 7 }.
+        let target = ev.as_raw_fd() as u32;
+        let cookie = 7u64.to_ne_bytes();
+        let l = bpf::link_create(prog.as_raw_fd(), target, ATTACH_PERF_EVENT, 0, &cookie).unwrap();
+        let lid = obj_id(l.as_raw_fd()).to_string();
         let line = bpflink(&["detach", &lid]).fails(7).to_string();
         assert_eq!(
             line,
@@ -513,7 +518,7 @@ fn kernel_cases(t: &mut Tap, k: Result<&K, &Skip>) {
             let k = k.map_err(Skip::clone)?;
             let pin = k.path("det");
             bpflink(&["pin", id, &pin]).succeeds();
-            assert_eq!(bpflink(&["detach", &pin, "--json"]).json(), Json::Null);
+            assert_eq!(bpflink(&["detach", &pin, "--json"]).json(), Value::Null);
             let j = k.show();
             assert_eq!(j.u64_of("cgroup_id"), 0, "{j}");
             assert_eq!(j.str_of("attach_type"), "cgroup_inet_ingress");
@@ -545,13 +550,7 @@ fn churn_case(k: &K) {
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
             let mut n = 0u32;
             while !stop.load(Ordering::Relaxed) && std::time::Instant::now() < deadline {
-                let l = link::create(
-                    k.p2.as_raw_fd(),
-                    k.cg.dir.as_raw_fd(),
-                    BPF_CGROUP_INET_INGRESS,
-                    &CreateOpts::default(),
-                );
-                drop(l.expect("churn link"));
+                drop(cgroup_link(&k.p2, &k.cg).expect("churn link"));
                 n += 1;
             }
             n
@@ -605,10 +604,13 @@ fn main() -> ExitCode {
         return code;
     }
     let mut t = Tap::new("cli");
-    t.case("the tests' JSON parser accepts JSON and only JSON", || {
-        json::self_test();
-        Ok(())
-    });
+    t.case(
+        "the suites read JSON with serde_json, refusing repeated keys",
+        || {
+            support::parse_self_test();
+            Ok(())
+        },
+    );
     t.case("usage errors: exit 1, one line on stderr", || {
         usage_cases();
         Ok(())
@@ -631,7 +633,7 @@ fn main() -> ExitCode {
         t.case(
             "no permission: exit 2 with a hint, for every command",
             || {
-                permission_cases(common::bin());
+                permission_cases(support::bin());
                 Ok(())
             },
         );
@@ -651,7 +653,7 @@ fn main() -> ExitCode {
             let copy = common::scratch().join("bpflink-bin");
             fs::create_dir(&copy).unwrap();
             let bin = format!("{}/bpflink", copy.display());
-            fs::copy(common::bin(), &bin).unwrap();
+            fs::copy(support::bin(), &bin).unwrap();
             permission_cases(&bin);
             Ok(())
         },
