@@ -1,6 +1,6 @@
 //! `repr(C)` mirrors of libbpf v1.7.0's link options structs.
 //!
-//! These definitions are the source of `include/bpf/bpf.h`: build.rs runs
+//! These definitions are the source of `include/bpf/bpf.h`: xtask/ runs
 //! cbindgen over this file and prints the `bpf_link_create_opts_*` helper
 //! types inline, as the anonymous union and structs libbpf declares, so C
 //! code reads `opts.tcx.relative_fd` exactly as with libbpf. Rust code names
