@@ -5,7 +5,7 @@
 //! Every entry point has one at the top of its body, named after the
 //! function (`bpf_link_create`); a few bodies have more inside, named
 //! `<function>:<place>` (`bpflink_link_from_fd:inside`). Points are
-//! compiled into unit-test builds (armed per thread with [`arm`], for one
+//! compiled into unit-test builds (armed per thread with `arm`, for one
 //! firing) and into builds with the `test-panic` feature, which only the
 //! Makefile's panic test uses (`build/panic/`; armed with
 //! `BPFLINK_TEST_PANIC=<name>`: every pass through that point panics). In
