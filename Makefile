@@ -140,18 +140,7 @@ test-c: $(TEST_BINS)
 	tests-c/run.sh $(TEST_BINS) $(XTESTS)
 
 # --- capability probes (docs/probes.md) ---------------------------------------
-# Every kernel test asks support.c's probes (raw bpf(2), no library) what
-# this machine can do before it asks the library, and skips a case, by the
-# probe's name, only when a probe is refused; as root run.sh accepts no
-# other skip, and ends with the capabilities skipped and where.
-#   build/tests-c/probe     tests-c/probe.c: the probes for the shell drivers
-#                           (check_preload.sh, bench/smoke.sh), support.c only
-#   test_probe              the gate itself (a test_* binary)
-#   check_refusal.sh        test_iter, run.sh, asan.sh and check_preload.sh with
-#                           BPFLINK_TEST_REFUSE: named skips, no failure (XTESTS,
-#                           at the end of this file)
-# BPFLINK_TEST_REFUSE=name[,name] refuses probes by name (simulated);
-# BPFLINK_PROBE_LOG=file collects one line per probe and process.
+# build/tests-c/probe: support.c's probes for the shell drivers (tests-c/README.md).
 PROBE_BIN := $(B)/tests-c/probe
 
 test-c: $(PROBE_BIN)
@@ -162,24 +151,13 @@ $(PROBE_BIN): tests-c/probe.c tests-c/support.c tests-c/support.h tests-c/tap.h 
 	$(CC) $(CFLAGS_T) -o $@ $< tests-c/support.c
 
 # --- differential suite and ABI checks ---------------------------------------
-# Run by test-c (through run.sh, as TAP) after the functional tests:
-#   diff_link          bpflink vs the reference libbpf v1.7.0, dlopen()ed side
-#                      by side; compares answers, errno, messages and the bpf(2)
-#                      calls themselves (tests-c/diff_*.c; diff.h explains).
-#                      Built against the *reference* headers, linked to neither
-#                      library, -rdynamic so that its syscall() is the one both
-#                      libraries call. Its fixtures are tests-c/support.c, the
-#                      library-free half of the kernel tests' fixtures.
-#   abi_layout         opts struct layouts and *__last_field, ours vs libbpf's
-#                      headers (one X-macro field list, two TUs).
-#   check_headers.sh   our headers alone and mixed with libbpf's, gcc/g++/clang,
-#                      libbpf's prototypes redeclared, LIBBPF_OPTS & co.
-#   check_symbols.sh   exported symbols, version nodes, soname vs the reference.
-#   make test-diff     the differential suite alone
-#   make test-abi      the three ABI checks alone
+# diff_link, abi_layout, check_headers.sh, check_symbols.sh: tests-c/README.md.
 REF_INC    := $(REF)/include
 DIFF_SRCS  := $(wildcard tests-c/diff_*.c)
 DIFF_FIX   := tests-c/support.c tests-c/support.h tests-c/tap.h
+# tests-c/twin.c: both libraries dlopen()ed side by side (reference headers).
+TWIN       := tests-c/twin.c
+TWIN_DEPS  := $(TWIN) tests-c/twin.h $(DIFF_FIX)
 DIFF_BIN   := $(B)/tests-c/diff_link
 ABI_BIN    := $(B)/tests-c/abi_layout
 ABI_SCRIPTS:= tests-c/check_headers.sh tests-c/check_symbols.sh
@@ -188,11 +166,12 @@ CFLAGS_X   := -O2 -g -Wall -Wextra -Werror -Itests-c
 
 test-c: $(DIFF_BIN) $(ABI_BIN)
 
-$(DIFF_BIN): $(DIFF_SRCS) tests-c/diff.h $(DIFF_FIX) $(SO)
+# -rdynamic: its syscall() is the one both libraries call (diff_core.c).
+$(DIFF_BIN): $(DIFF_SRCS) tests-c/diff_core.h tests-c/diff_groups.h $(TWIN_DEPS) $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) \
 	    -DOURS_SO='"$(abspath $(B))/$(SONAME)"' -DREF_SO='"$(abspath $(REF_SO))"' \
-	    -rdynamic -o $@ $(DIFF_SRCS) tests-c/support.c -ldl
+	    -rdynamic -o $@ $(DIFF_SRCS) $(TWIN) tests-c/support.c -ldl
 
 # The same field list compiled once against each header set.
 $(B)/tests-c/abi_ours.o: tests-c/abi_table.c tests-c/abi_fields.h tests-c/abi.h $(HEADERS)
@@ -213,11 +192,7 @@ test-abi: setup lib $(ABI_BIN)
 .PHONY: test-diff test-abi
 
 # --- libbpf_set_print beside a real libbpf, and the installed library ---------
-#   print_forward_linked   linked -lbpflink before the reference libbpf
-#   print_forward_preload  linked to the reference libbpf only, run with
-#                          LD_PRELOAD=libbpflink.so.1 (a two-line wrapper)
-#   check_install.sh       make install into a temporary DESTDIR, then build
-#                          and run a program through pkg-config
+# print_forward_linked, print_forward_preload, check_install.sh: tests-c/README.md.
 PF_DEPS   := tests-c/print_forward.c tests-c/print_common.h tests-c/tap.h $(HEADERS) $(SO)
 PF_BINS   := $(B)/tests-c/print_forward_linked $(B)/tests-c/print_forward_preload
 XTESTS    += $(PF_BINS) tests-c/check_install.sh
@@ -314,21 +289,8 @@ test-cli: setup lib
 .PHONY: test-cli
 
 # --- link objects: kernel tests, interop, valgrind ----------------------------
-# Tests of struct bpf_link and the bpf_link__* functions, run by test-c:
-#   test_object          the object functions on the kernel; built by the
-#                        test_% rule like every tests-c/test_*.c, plus the
-#                        paths of the reference libbpf (loaded in a child for
-#                        bpf_link__update_program) and of its BPF object
-#   interop              objects made by one library and used or destroyed
-#                        by the other, bpflink and the reference libbpf
-#                        dlopen()ed side by side (links neither)
-#   tests-c/valgrind.sh  both binaries under memcheck; TAP (suppressions,
-#                        each explained: tests-c/valgrind.supp)
-#   object_progs.bpf.o   tests-c/bpf/object_progs.bpf.c, compiled by the
-#                        $(B)/bpf/%.bpf.o rule of the clients section below
-# The differential cases of the object functions are tests-c/diff_object.c,
-# part of diff_link.
-#   make test-object     these alone
+# test_object, interop, valgrind.sh: tests-c/README.md. object_progs.bpf.o comes
+# from the $(B)/bpf/%.bpf.o rule of the clients section below.
 OBJ_BPF     := $(B)/bpf/object_progs.bpf.o
 OBJ_DEFS    := -DREF_SO='"$(abspath $(REF_SO))"' -DOBJECT_BPF_O='"$(abspath $(OBJ_BPF))"'
 OBJECT_BIN  := $(B)/tests-c/test_object
@@ -338,10 +300,10 @@ XTESTS      += $(INTEROP_BIN) tests-c/valgrind.sh
 $(OBJECT_BIN): CFLAGS_T += $(OBJ_DEFS)
 $(OBJECT_BIN): $(OBJ_BPF)
 
-$(INTEROP_BIN): tests-c/interop.c $(DIFF_FIX) $(SO) $(OBJ_BPF)
+$(INTEROP_BIN): tests-c/interop.c $(TWIN_DEPS) $(SO) $(OBJ_BPF)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
-	    $(OBJ_DEFS) -o $@ $< tests-c/support.c -ldl
+	    $(OBJ_DEFS) -o $@ $< $(TWIN) tests-c/support.c -ldl
 
 test-c: $(OBJECT_BIN) $(INTEROP_BIN)
 
@@ -351,19 +313,7 @@ test-object: setup lib $(OBJECT_BIN) $(INTEROP_BIN)
 .PHONY: test-object
 
 # --- libbpf clients over bpflink (LD_PRELOAD) ---------------------------------
-# Real libbpf programs run with and without LD_PRELOAD=build/libbpflink.so.1
-# by tests-c/check_preload.sh (TAP, part of test-c through XTESTS):
-#   build/bpf/*.bpf.o           tests-c/bpf/*.bpf.c compiled by clang against a
-#                               vmlinux.h of the running kernel and libbpf
-#                               1.7.0's bpf_helpers.h
-#   build/bpf/link_skel.skel.h  bpftool gen skeleton of link_skel.bpf.o
-#   client_object_ref           tests-c/client_object.c, reference libbpf 1.7.0
-#                               headers, linked to its libbpf.so.1 (rpath)
-#   client_object_deb           the same source, Debian's libbpf 1.1.2 (-lbpf)
-#   client_libbpf_rs            tests/clients/libbpf-rs (libbpf-rs 0.27.2, its own
-#                               cargo project and target dir .deps/clients-target),
-#                               libbpf-sys linked -lbpf dynamically to 1.7.0
-#   make test-clients           these checks alone
+# check_preload.sh and the clients it runs: tests-c/README.md.
 BPF_DIR     := $(B)/bpf
 CLIENT_DIR  := $(B)/clients
 BPF_CFLAGS  := -target bpf -O2 -g -Wall -Werror -I$(BPF_DIR) -I$(REF)/include
@@ -377,6 +327,7 @@ XTESTS      += tests-c/check_preload.sh
 
 test-c: $(BPF_OBJS) $(CLIENT_BINS)
 
+# BPF objects: clang against this kernel's vmlinux.h and libbpf 1.7.0's helpers.
 $(BPF_DIR)/vmlinux.h:
 	@mkdir -p $(dir $@)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
@@ -389,6 +340,7 @@ $(BPF_DIR)/%.skel.h: $(BPF_DIR)/%.bpf.o
 	bpftool gen skeleton $< name $* > $@.tmp
 	mv $@.tmp $@
 
+# tests-c/client_object.c against libbpf 1.7.0 (rpath), then Debian's 1.1.2 (-lbpf).
 $(CLIENT_DIR)/client_object_ref: tests-c/client_object.c $(BPF_DIR)/link_skel.skel.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CLIENT_CFLAGS) -I$(REF)/include -I$(UAPI) -o $@ $< \
@@ -398,7 +350,8 @@ $(CLIENT_DIR)/client_object_deb: tests-c/client_object.c $(BPF_DIR)/link_skel.sk
 	@mkdir -p $(dir $@)
 	$(CC) $(CLIENT_CFLAGS) -o $@ $< -lbpf
 
-# cargo decides what to rebuild; the copy is cheap.
+# tests/clients/libbpf-rs, its own cargo project and target dir, libbpf-sys
+# linked to 1.7.0; cargo decides what to rebuild, the copy is cheap.
 $(CLIENT_DIR)/client_libbpf_rs: FORCE
 	LIBBPF_SYS_LIBRARY_PATH=$(abspath $(REF)/lib) CARGO_TARGET_DIR=$(abspath $(RS_TARGET)) \
 	    $(CARGO) build --quiet --locked --manifest-path $(RS_CLIENT)/Cargo.toml
@@ -430,43 +383,8 @@ test-python: setup lib
 .PHONY: test-python
 
 # --- hardening: bad input, leaks, concurrency, faults --------------------------
-# What a library under other people's programs must never do: crash them,
-# leak from them, or surprise them. The bounded runs below are part of
-# test-c (XTESTS, through run.sh, about 20 s in all); `make stress` runs the
-# long versions. README.md, "Reliability", has the figures.
-#   hard_badinput   the bad-input table: bpflink vs the reference libbpf v1.7.0,
-#                   dlopen()ed side by side (tests-c/hard.h); rows where libbpf
-#                   crashes run through bpflink in a forked child first (and
-#                   through libbpf in another, to see it crash); the fd count
-#                   is checked after every row. `--markdown` prints the table.
-#   hard_alloc      out of memory: each allocation of bpf_link__open,
-#                   bpf_link__pin and bpflink_link_from_fd fails in turn
-#                   (tests-c/alloc_hook.h), bpflink vs libbpf, nothing leaked;
-#                   no ASan build (ASan replaces malloc itself)
-#   hard_faults     RLIMIT_NOFILE exhausted, bpffs unmounted under a pinned
-#                   link, cgroup removed under a cgroup link, netns destroyed
-#                   under an XDP link: bpflink vs libbpf step by step; /proc
-#                   missing for bpflink_link_from_fd (bpflink only)
-#   hard_cycles     create / wrap / pin / open / update / detach / unpin /
-#                   destroy cycles; fds, heap in use and anonymous RSS after ==
-#                   after a warm-up; an injected leak must be caught
-#                   (HARD_CYCLES, default 10 000)
-#   hard_threads    N workers x M iterations over the whole API, shared and own
-#                   links and objects, plus a thread swapping the print
-#                   callback; every answer in its documented set, fds / heap /
-#                   RSS unchanged (HARD_THREADS x HARD_ITERS, default 8 x 1 000)
-#   build/tests-c/asan/*  every test_* and hard_* binary again, built with
-#                   -fsanitize=address,undefined against libbpflink.so.1, run
-#                   by tests-c/asan.sh with detect_leaks=1 (suppressions:
-#                   tests-c/lsan.supp, none)
-#   tests-c/valgrind.sh  memcheck over test_object, interop and the hard_* (but
-#                   hard_alloc) binaries (HARD_CYCLES 1 000, HARD_ITERS 100);
-#                   VALGRIND_ALL=1 adds every test_* binary
-#   make test-hard  the bounded hardening runs alone
-#   make stress     the long runs (about 18 minutes): 100 000 cycles, 8 x 50 000
-#                   and 32 x 5 000 threads, ASan over everything at large
-#                   sizes, valgrind over every C test binary it can run, and
-#                   ThreadSanitizer with the library instrumented (nightly)
+# The hard_* binaries, asan.sh, valgrind.sh, tsan.sh: tests-c/README.md;
+# README.md, "Reliability", has the figures. `make stress`: the long runs.
 HARD_DL     := $(B)/tests-c/hard_badinput $(B)/tests-c/hard_faults
 HARD_ALLOC  := $(B)/tests-c/hard_alloc
 HARD_LINKED := $(B)/tests-c/hard_cycles $(B)/tests-c/hard_threads
@@ -477,10 +395,8 @@ XTESTS      += $(HARD_BINS) $(HARD_ALLOC) tests-c/asan.sh
 
 test-c: $(HARD_BINS) $(HARD_ALLOC) $(ASAN_BINS)
 
-# The panic boundary in a library linked like the shipped one: the crate
-# built again with the test-only feature `test-panic` (its own cargo target
-# dir), linked with LINK_SO into build/panic/, and tests-c/panic_boundary.c
-# against it.
+# panic_boundary (tests-c/README.md), against the crate built again with the
+# test-only feature `test-panic` and linked like the shipped library.
 PANIC_DIR    := $(B)/panic
 PANIC_A      := $(B)/panic-target/release/libbpflink.a
 PANIC_SO     := $(PANIC_DIR)/$(SONAME)
@@ -505,10 +421,10 @@ $(PANIC_BIN): tests-c/panic_boundary.c $(SUPPORT) tests-c/support.h tests-c/tap.
 
 # Both libraries dlopen()ed: built like diff_link, against the reference headers.
 $(HARD_DL) $(HARD_ALLOC): $(B)/tests-c/%: tests-c/%.c tests-c/hard.h tests-c/alloc_hook.h \
-		$(DIFF_FIX) $(SO)
+		$(TWIN_DEPS) $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
-	    -DREF_SO='"$(abspath $(REF_SO))"' -o $@ $< tests-c/support.c -ldl
+	    -DREF_SO='"$(abspath $(REF_SO))"' -o $@ $< $(TWIN) tests-c/support.c -ldl
 
 # Linked with -lbpflink: built like the test_* binaries.
 $(HARD_LINKED): $(B)/tests-c/%: tests-c/%.c $(SUPPORT) tests-c/support.h tests-c/tap.h $(HEADERS) $(SO)
@@ -529,17 +445,13 @@ $(patsubst $(B)/tests-c/%,$(B)/tests-c/asan/%,$(HARD_LINKED)): $(B)/tests-c/asan
 	$(CC) $(CFLAGS_T) $(ASAN_CFLAGS) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
 
 $(patsubst $(B)/tests-c/%,$(B)/tests-c/asan/%,$(HARD_DL)): $(B)/tests-c/asan/%: \
-		tests-c/%.c tests-c/hard.h $(DIFF_FIX) $(SO)
+		tests-c/%.c tests-c/hard.h $(TWIN_DEPS) $(SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_X) $(ASAN_CFLAGS) -I$(REF_INC) -I$(UAPI) \
 	    -DOURS_SO='"$(abspath $(B))/$(SONAME)"' -DREF_SO='"$(abspath $(REF_SO))"' \
-	    -o $@ $< tests-c/support.c -ldl
+	    -o $@ $< $(TWIN) tests-c/support.c -ldl
 
-# ThreadSanitizer (make stress, when a nightly Rust toolchain is installed:
-# -Zsanitizer=thread is unstable). The library is built again with rustc's
-# TSan instrumentation into build/tsan/ (its own cargo target dir), and
-# hard_threads against it with gcc -fsanitize=thread; tests-c/tsan.sh says
-# what that sees and what not.
+# ThreadSanitizer (make stress, nightly Rust): tests-c/tsan.sh says what it sees.
 TSAN_DIR     := $(B)/tsan
 TSAN_TARGET  := .deps/tsan-target
 RUST_HOST    := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
@@ -665,49 +577,34 @@ fuzz-clean:
 
 .PHONY: fuzz-smoke fuzz-long fuzz-clean stress
 
-# --- benchmarks (bench/, BENCHMARKS.md) ------------------------------------------
-# bpflink against the reference libbpf v1.7.0 and against the bare bpf(2) call,
-# measured in one run, the three side by side in one process:
-#   build/bench/bench         the C driver (bench/bench.c): dlopen()s the three
-#                             implementations (RTLD_LOCAL), links none of them;
-#                             -rdynamic so that its counting malloc family serves
-#                             every library's allocations; support.c's fixtures
-#   build/bench/libbpfraw.so  bench/raw.c: libbpf's prototypes doing only the
-#                             syscall, with libbpf's attr sizes (the floor)
-#   bench/bench.py            runs the driver (wall time in interleaved rounds,
-#                             heap calls, load cost), valgrind --tool=callgrind
-#                             (user-space instructions per call) and
-#                             bench/py_bench.py (the Python layer, in .deps/venv),
-#                             then writes the tables into BENCHMARKS.md and the
-#                             plot bench/enumeration.png (gnuplot, from setup.sh)
-#   make bench       the full run (about 20 seconds; 10 000 links on child
-#                    cgroups, all removed at the end or on failure)
-#   bench/smoke.sh   part of test-c (XTESTS): the same pieces, tiny and untimed,
-#                    as TAP; fails if bpflink's low-level calls touch the heap.
-#                    Writes nothing in the tree.
+# --- benchmarks (bench/, BENCHMARKS.md "Method") ---------------------------------
+# make bench: the full run, rewrites BENCHMARKS.md and bench/enumeration.png;
+# bench/smoke.sh (part of test-c): tests-c/README.md.
 BENCH_BIN := $(B)/bench/bench
 BENCH_RAW := $(B)/bench/libbpfraw.so
 XTESTS    += bench/smoke.sh
 
 test-c: $(BENCH_BIN) $(BENCH_RAW)
 
+# The floor: libbpf's prototypes doing only the syscall.
 $(BENCH_RAW): bench/raw.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -I$(UAPI) -o $@ $<
 
-$(BENCH_BIN): bench/bench.c tests-c/support.c tests-c/support.h tests-c/tap.h tests-c/alloc_hook.h \
-		tests-c/cgroup2_root.h
+# The driver: the three implementations through tests-c/twin.c; -rdynamic so
+# that its counting malloc family (alloc_hook.h) serves every library.
+$(BENCH_BIN): bench/bench.c $(TWIN_DEPS) tests-c/alloc_hook.h tests-c/cgroup2_root.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_X) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
+	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) -DOURS_SO='"$(abspath $(B))/$(SONAME)"' \
 	    -DREF_SO='"$(abspath $(REF_SO))"' -DRAW_SO='"$(abspath $(BENCH_RAW))"' \
-	    -rdynamic -o $@ bench/bench.c tests-c/support.c -ldl
+	    -rdynamic -o $@ bench/bench.c $(TWIN) tests-c/support.c -ldl
 
 bench: setup lib $(BENCH_BIN) $(BENCH_RAW)
 	bench/bench.py
 
 .PHONY: bench
 
-# Last of test-c: the refused-capability path (see "capability probes").
+# Last of test-c: the refused-capability path (tests-c/README.md).
 XTESTS += tests-c/check_refusal.sh
 
 # support.c and the libbpf client include tests-c/cgroup2_root.h.
@@ -715,15 +612,7 @@ $(TEST_BINS) $(ASAN_BINS) $(HARD_BINS) $(HARD_ALLOC) $(DIFF_BIN) $(INTEROP_BIN) 
 $(CLIENT_DIR)/client_object_ref $(CLIENT_DIR)/client_object_deb: tests-c/cgroup2_root.h
 
 # --- libbpf opened with dlopen() (tests-c/dlopen/) -----------------------------
-# A host that brings libbpf in with dlopen(RTLD_LOCAL), as plugin hosts do,
-# run with and without LD_PRELOAD=libbpflink.so.1 by tests-c/check_dlopen.sh
-# (TAP, part of test-c through XTESTS):
-#   build/dlopen/host            tests-c/dlopen/host.c, links neither library
-#   build/dlopen/plugin_ref.so   tests-c/dlopen/plugin.c against the reference
-#                                libbpf 1.7.0 (its libbpf.so.1, by rpath)
-#   build/dlopen/plugin_deb.so   the same source against the distribution's
-#                                libbpf (-lbpf: Debian's 1.1.2)
-#   make test-dlopen             these alone
+# check_dlopen.sh, its host and its two plugins: tests-c/README.md.
 DL_DIR  := $(B)/dlopen
 DL_BINS := $(DL_DIR)/host $(DL_DIR)/plugin_ref.so $(DL_DIR)/plugin_deb.so
 XTESTS  += tests-c/check_dlopen.sh

@@ -13,8 +13,11 @@
  *
  * The driver links none of them, exports its symbols (-rdynamic) only so
  * that its counting malloc family below serves every library's allocations,
- * and defines none of the libraries' names. BENCH_OURS_SO, BENCH_REF_SO and
- * BENCH_RAW_SO replace the built-in paths.
+ * and defines none of the libraries' names. Each implementation is a
+ * struct lib of the side-by-side harness (tests-c/twin.h), with only the
+ * functions measured here looked up. BENCH_OURS_SO, BENCH_REF_SO and
+ * BENCH_RAW_SO replace the paths (for the first two, twin.h's BPFLINK_SO
+ * and REF_SO are next, then the built-in ones).
  *
  * Modes (records go to stdout, one per line, tab-separated; bench.py reads
  * them; diagnostics start with '#'):
@@ -75,13 +78,8 @@
 #include <valgrind/callgrind.h>
 
 #include "support.h"
+#include "twin.h"
 
-#ifndef OURS_SO
-#define OURS_SO "build/libbpflink.so.1"
-#endif
-#ifndef REF_SO
-#define REF_SO ".deps/libbpf-1.7.0/lib/libbpf.so.1.7.0"
-#endif
 #ifndef RAW_SO
 #define RAW_SO "build/bench/libbpfraw.so"
 #endif
@@ -95,26 +93,18 @@
 
 /* ---- implementations -------------------------------------------------- */
 
-struct impl {
-	const char *name;
-	const char *path;
-	void *h;
-	int (*next_id)(__u32 start, __u32 *next);
-	int (*fd_by_id)(__u32 id);
-	int (*info)(int fd, struct bpf_link_info *info, __u32 *len);
-	int (*create)(int prog_fd, int target_fd, enum bpf_attach_type type, const void *opts);
-	int (*update)(int link_fd, int new_prog_fd, const void *opts);
-	void *(*open)(const char *path);
-	int (*destroy)(void *link);
-	int (*pin)(void *link, const char *path);
-	int (*unpin)(void *link);
+#define NIMPL 3
+static struct lib impls[NIMPL] = {
+	{ .name = "ours" },
+	{ .name = "ref" },
+	{ .name = "raw", .path = RAW_SO },
 };
 
-#define NIMPL 3
-static struct impl impls[NIMPL] = {
-	{ .name = "ours", .path = OURS_SO },
-	{ .name = "ref", .path = REF_SO },
-	{ .name = "raw", .path = RAW_SO },
+/* What the loops call, in each implementation. */
+static const char *const measured[] = {
+	"bpf_link_get_next_id", "bpf_link_get_fd_by_id", "bpf_link_get_info_by_fd",
+	"bpf_link_create", "bpf_link_update", "bpf_link__open", "bpf_link__destroy",
+	"bpf_link__pin", "bpf_link__unpin",
 };
 
 static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -131,43 +121,34 @@ static void die(const char *fmt, ...)
 	exit(2);
 }
 
-static void *sym(struct impl *I, const char *name)
+static void sym(struct lib *I, const char *name)
 {
-	void *p = dlsym(I->h, name);
-
-	if (!p)
+	if (!twin_sym(I, name))
 		die("%s: %s not found", I->path, name);
-	return p;
 }
 
-/* BENCH_OURS_SO, BENCH_REF_SO, BENCH_RAW_SO override the built-in paths
- * (to compare two builds of bpflink, for instance). */
+/* BENCH_OURS_SO, BENCH_REF_SO, BENCH_RAW_SO override the paths (to compare
+ * two builds of bpflink, for instance). */
 static void impl_paths(void)
 {
 	static const char *const env[NIMPL] = { "BENCH_OURS_SO", "BENCH_REF_SO", "BENCH_RAW_SO" };
 
+	impls[0].path = twin_path(OURS);
+	impls[1].path = twin_path(REF);
 	for (int i = 0; i < NIMPL; i++)
 		if (getenv(env[i]) && *getenv(env[i]))
 			impls[i].path = getenv(env[i]);
 }
 
-static void impl_load(struct impl *I)
+static void impl_load(struct lib *I)
 {
-	I->h = dlopen(I->path, RTLD_NOW | RTLD_LOCAL);
-	if (!I->h)
+	if (!twin_open(I, I->name, I->path))
 		die("dlopen %s: %s", I->path, dlerror());
-	I->next_id = sym(I, "bpf_link_get_next_id");
-	I->fd_by_id = sym(I, "bpf_link_get_fd_by_id");
-	I->info = sym(I, "bpf_link_get_info_by_fd");
-	I->create = sym(I, "bpf_link_create");
-	I->update = sym(I, "bpf_link_update");
-	I->open = sym(I, "bpf_link__open");
-	I->destroy = sym(I, "bpf_link__destroy");
-	I->pin = sym(I, "bpf_link__pin");
-	I->unpin = sym(I, "bpf_link__unpin");
+	for (size_t i = 0; i < sizeof(measured) / sizeof(measured[0]); i++)
+		sym(I, measured[i]);
 }
 
-static struct impl *impl_by_name(const char *name)
+static struct lib *impl_by_name(const char *name)
 {
 	for (int i = 0; i < NIMPL; i++)
 		if (!strcmp(impls[i].name, name))
@@ -437,7 +418,7 @@ static void op_fixtures_init(void)
 	if (sup_obj_pin(upd_link, pinned))
 		die("pin %s failed", pinned);
 	for (int i = 0; i < NIMPL; i++) {
-		struct impl *I = &impls[i];
+		struct lib *I = &impls[i];
 		char src[160];
 
 		/* An object of this implementation, unpinned: opened from a pin
@@ -454,7 +435,7 @@ static void op_fixtures_init(void)
 
 /* ---- the operations ----------------------------------------------------- */
 
-static void check(int ok, struct impl *I, const char *what, long r)
+static void check(int ok, struct lib *I, const char *what, long r)
 {
 	if (!ok)
 		die("%s: %s returned %ld (errno %d %s)", I->name, what, r, errno, strerror(errno));
@@ -462,14 +443,14 @@ static void check(int ok, struct impl *I, const char *what, long r)
 
 /* One pass of bpf_link_get_next_id over the held links' id range; returns
  * the number of calls. */
-static long op_next_id(struct impl *I, __u32 lo, __u32 hi)
+static long op_next_id(struct lib *I, __u32 lo, __u32 hi)
 {
 	__u32 id = lo - 1, next;
 	long calls = 0;
 	int r;
 
 	for (;;) {
-		r = I->next_id(id, &next);
+		r = I->link_get_next_id(id, &next);
 		calls++;
 		if (r)
 			break;
@@ -483,28 +464,28 @@ static long op_next_id(struct impl *I, __u32 lo, __u32 hi)
 }
 
 /* bpf_link_get_fd_by_id + bpf_link_get_info_by_fd + close per held link. */
-static long op_fd_info(struct impl *I)
+static long op_fd_info(struct lib *I)
 {
 	struct bpf_link_info info;
 	__u32 len;
 
 	for (int i = 0; i < nlinks; i++) {
-		int fd = I->fd_by_id(link_ids[i]);
+		int fd = I->link_get_fd_by_id(link_ids[i]);
 
 		check(fd >= 0, I, "bpf_link_get_fd_by_id", fd);
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
-		int r = I->info(fd, &info, &len);
+		int r = I->link_get_info_by_fd(fd, &info, &len);
 		check(r == 0 && info.id == link_ids[i], I, "bpf_link_get_info_by_fd", r);
 		close(fd);
 	}
 	return nlinks;
 }
 
-static long op_create(struct impl *I, long n)
+static long op_create(struct lib *I, long n)
 {
 	for (long i = 0; i < n; i++) {
-		int fd = I->create(prog_a, op_cgroup, BPF_CGROUP_INET_INGRESS, NULL);
+		int fd = I->link_create(prog_a, op_cgroup, BPF_CGROUP_INET_INGRESS, NULL);
 
 		check(fd >= 0, I, "bpf_link_create", fd);
 		close(fd);
@@ -512,19 +493,19 @@ static long op_create(struct impl *I, long n)
 	return n;
 }
 
-static long op_update(struct impl *I, long n)
+static long op_update(struct lib *I, long n)
 {
 	for (long i = 0; i < n; i += 2) {
-		int r = I->update(upd_link, prog_b, NULL);
+		int r = I->link_update(upd_link, prog_b, NULL);
 
 		check(r == 0, I, "bpf_link_update", r);
-		r = I->update(upd_link, prog_a, NULL);
+		r = I->link_update(upd_link, prog_a, NULL);
 		check(r == 0, I, "bpf_link_update", r);
 	}
 	return n;
 }
 
-static long op_open(struct impl *I, long n)
+static long op_open(struct lib *I, long n)
 {
 	for (long i = 0; i < n; i++) {
 		void *l = I->open(pinned);
@@ -536,7 +517,7 @@ static long op_open(struct impl *I, long n)
 	return n;
 }
 
-static long op_pin(struct impl *I, long n)
+static long op_pin(struct lib *I, long n)
 {
 	int k = (int)(I - impls);
 
@@ -574,7 +555,7 @@ enum op { OP_NEXT_ID, OP_FD_INFO, OP_CREATE, OP_UPDATE, OP_OPEN, OP_PIN };
 static const char *const op_names[] = { "next_id", "fd_info", "create", "update", "open", "pin" };
 
 /* Runs one batch of op through I; returns the calls (cycles) it made. */
-static long batch(enum op op, struct impl *I, __u32 lo, __u32 hi)
+static long batch(enum op op, struct lib *I, __u32 lo, __u32 hi)
 {
 	long calls = 0;
 
@@ -619,7 +600,7 @@ static void time_ops(const enum op *ops, int nops, int n)
 		for (int o = 0; o < nops; o++) {
 			for (int j = 0; j < NIMPL; j++) {
 				/* Rotate the order: ours,ref,raw / ref,raw,ours / ... */
-				struct impl *I = &impls[(j + (r < 0 ? 0 : r)) % NIMPL];
+				struct lib *I = &impls[(j + (r < 0 ? 0 : r)) % NIMPL];
 				uint64_t t0 = now_ns();
 				long calls = batch(ops[o], I, lo, hi);
 				uint64_t t1 = now_ns();
@@ -645,14 +626,14 @@ static void time_ops(const enum op *ops, int nops, int n)
  * moved bpf_link__open by ~150 instructions (malloc's slow paths). */
 static const char *only;
 
-static bool selected(const struct impl *I)
+static bool selected(const struct lib *I)
 {
 	return !only || !strcmp(only, I->name);
 }
 
 /* Ends a segment (begun with CALLGRIND_ZERO_STATS): the dump's label says
  * what was measured. n == 0: the operation does not depend on N. */
-static void seg_dump(struct impl *I, const char *fn, int n, long calls)
+static void seg_dump(struct lib *I, const char *fn, int n, long calls)
 {
 	char label[128], nbuf[16] = "-";
 
@@ -678,7 +659,7 @@ static void count_enum(int n)
 	__u32 lo = id_lo(), next;
 
 	for (int j = 0; j < NIMPL; j++) {
-		struct impl *I = &impls[j];
+		struct lib *I = &impls[j];
 		struct bpf_link_info info;
 		__u32 len;
 		long calls = 0;
@@ -687,13 +668,13 @@ static void count_enum(int n)
 			continue;
 
 		/* Warm-up outside any segment. */
-		I->next_id(lo - 1, &next);
+		I->link_get_next_id(lo - 1, &next);
 
 		/* The N successful calls of an enumeration; its last call, the
 		 * end of the list (ENOENT), is the next_id_end segment. */
 		CALLGRIND_ZERO_STATS;
 		for (__u32 id = lo - 1; calls < nlinks; calls++)
-			if (I->next_id(id, &id))
+			if (I->link_get_next_id(id, &id))
 				break;
 		seg_dump(I, "next_id", n, calls);
 		check(calls == nlinks, I, "bpf_link_get_next_id", calls);
@@ -702,7 +683,7 @@ static void count_enum(int n)
 		 * open fds would not fit under RLIMIT_NOFILE at N = 10 000. */
 		CALLGRIND_ZERO_STATS;
 		for (int i = 0; i < nlinks; i++) {
-			int fd = I->fd_by_id(link_ids[i]);
+			int fd = I->link_get_fd_by_id(link_ids[i]);
 
 			check(fd >= 0, I, "bpf_link_get_fd_by_id", fd);
 			close(fd);
@@ -716,7 +697,7 @@ static void count_enum(int n)
 			int fd = raw_fd_by_id(link_ids[i]), r;
 
 			len = sizeof(info);
-			r = I->info(fd, &info, &len);
+			r = I->link_get_info_by_fd(fd, &info, &len);
 			check(r == 0, I, "bpf_link_get_info_by_fd", r);
 			close(fd);
 		}
@@ -740,7 +721,7 @@ static void count_ops(void)
 	 * (the allocator's free lists holding the chunks these calls use). */
 	for (int pass = 0; pass < 2; pass++) {
 		for (int j = 0; j < NIMPL; j++) {
-			struct impl *I = &impls[j];
+			struct lib *I = &impls[j];
 
 			if (!selected(I))
 				continue;
@@ -751,12 +732,13 @@ static void count_ops(void)
 	} while (0)
 			CALLGRIND_ZERO_STATS;
 			for (int i = 0; i < K; i++)
-				I->next_id(UINT32_MAX, &next);
+				I->link_get_next_id(UINT32_MAX, &next);
 			SEG_END("next_id_end", K);
 
 			CALLGRIND_ZERO_STATS;
 			for (int i = 0; i < K; i++)
-				fds[i] = I->create(prog_a, op_cgroup, BPF_CGROUP_INET_INGRESS, NULL);
+				fds[i] = I->link_create(prog_a, op_cgroup, BPF_CGROUP_INET_INGRESS,
+							NULL);
 			SEG_END("create", K);
 			for (int i = 0; i < K; i++) {
 				check(fds[i] >= 0, I, "bpf_link_create", fds[i]);
@@ -765,7 +747,7 @@ static void count_ops(void)
 
 			CALLGRIND_ZERO_STATS;
 			for (int i = 0; i < K; i++)
-				I->update(upd_link, i % 2 ? prog_a : prog_b, NULL);
+				I->link_update(upd_link, i % 2 ? prog_a : prog_b, NULL);
 			SEG_END("update", K);
 
 			CALLGRIND_ZERO_STATS;
@@ -805,7 +787,7 @@ static void count_ops(void)
 
 /* ---- alloc ---------------------------------------------------------------- */
 
-static void alloc_record(struct impl *I, const char *fn, long calls)
+static void alloc_record(struct lib *I, const char *fn, long calls)
 {
 	printf("alloc\t%s\t%s\t%ld\t%lu\t%lu\n", I->name, fn, calls, alloc_n, free_n);
 }
@@ -820,31 +802,31 @@ static void alloc_all(void)
 	void *objs[K];
 
 	for (int j = 0; j < NIMPL; j++) {
-		struct impl *I = &impls[j];
+		struct lib *I = &impls[j];
 		int k = nlinks < K ? nlinks : K;
 
 		op_next_id(I, lo, id_hi()); /* warm-up */
 		alloc_count_begin(0);
 		for (int i = 0; i < k; i++)
-			I->next_id(link_ids[i] - 1, &next);
+			I->link_get_next_id(link_ids[i] - 1, &next);
 		alloc_count_end();
 		alloc_record(I, "next_id", k);
 		alloc_count_begin(0);
 		for (int i = 0; i < K; i++)
-			I->next_id(UINT32_MAX, &next); /* the end of the list: ENOENT */
+			I->link_get_next_id(UINT32_MAX, &next); /* the end of the list: ENOENT */
 		alloc_count_end();
 		alloc_record(I, "next_id_end", K);
 
 		op_fd_info(I);
 		alloc_count_begin(0);
 		for (int i = 0; i < k; i++)
-			fds[i] = I->fd_by_id(link_ids[i]);
+			fds[i] = I->link_get_fd_by_id(link_ids[i]);
 		alloc_count_end();
 		alloc_record(I, "fd_by_id", k);
 		alloc_count_begin(0);
 		for (int i = 0; i < k; i++) {
 			len = sizeof(info);
-			I->info(fds[i], &info, &len);
+			I->link_get_info_by_fd(fds[i], &info, &len);
 		}
 		alloc_count_end();
 		alloc_record(I, "info", k);
@@ -854,7 +836,7 @@ static void alloc_all(void)
 		op_create(I, 1);
 		alloc_count_begin(0);
 		for (int i = 0; i < K; i++)
-			fds[i] = I->create(prog_a, op_cgroup, BPF_CGROUP_INET_INGRESS, NULL);
+			fds[i] = I->link_create(prog_a, op_cgroup, BPF_CGROUP_INET_INGRESS, NULL);
 		alloc_count_end();
 		alloc_record(I, "create", K);
 		for (int i = 0; i < K; i++)
@@ -863,7 +845,7 @@ static void alloc_all(void)
 		op_update(I, 2);
 		alloc_count_begin(0);
 		for (int i = 0; i < K; i++)
-			I->update(upd_link, i % 2 ? prog_a : prog_b, NULL);
+			I->link_update(upd_link, i % 2 ? prog_a : prog_b, NULL);
 		alloc_count_end();
 		alloc_record(I, "update", K);
 
@@ -896,23 +878,24 @@ static void alloc_all(void)
 /* ---- load ------------------------------------------------------------------ */
 
 /* dlopen + dlsym + the first call: what load mode times and callgrind
- * counts. Allocations are counted during the first call only (dlopen
+ * counts; by hand, not through twin.c, so that exactly what a client does
+ * is measured. Allocations are counted during the first call only (dlopen
  * allocates, and is not the library's doing). */
 static unsigned long first_call_allocs;
 
-NOINLINE int bench_load_once(struct impl *I)
+NOINLINE int bench_load_once(struct lib *I)
 {
 	__u32 next = 0;
 	int r;
 
-	I->h = dlopen(I->path, RTLD_NOW | RTLD_LOCAL);
-	if (!I->h)
+	I->handle = dlopen(I->path, RTLD_NOW | RTLD_LOCAL);
+	if (!I->handle)
 		return -1;
-	I->next_id = dlsym(I->h, "bpf_link_get_next_id");
-	if (!I->next_id)
+	I->link_get_next_id = dlsym(I->handle, "bpf_link_get_next_id");
+	if (!I->link_get_next_id)
 		return -1;
 	alloc_count_begin(0);
-	r = I->next_id(0, &next);
+	r = I->link_get_next_id(0, &next);
 	alloc_count_end();
 	first_call_allocs = alloc_n + free_n;
 	return r == 0 || r == -ENOENT ? 0 : -1;
@@ -920,7 +903,7 @@ NOINLINE int bench_load_once(struct impl *I)
 
 static void load_one(const char *name)
 {
-	struct impl *I = impl_by_name(name);
+	struct lib *I = impl_by_name(name);
 	struct bpf_link_info info;
 	__u32 len = sizeof(info), next;
 	uint64_t t0, t1;
@@ -931,16 +914,16 @@ static void load_one(const char *name)
 	t1 = now_ns();
 	/* The first calls of the other low-level functions, on their error
 	 * paths (this process has no fixtures), allocations counted. */
-	I->fd_by_id = sym(I, "bpf_link_get_fd_by_id");
-	I->info = sym(I, "bpf_link_get_info_by_fd");
-	I->create = sym(I, "bpf_link_create");
-	I->update = sym(I, "bpf_link_update");
+	sym(I, "bpf_link_get_fd_by_id");
+	sym(I, "bpf_link_get_info_by_fd");
+	sym(I, "bpf_link_create");
+	sym(I, "bpf_link_update");
 	alloc_count_begin(0);
-	I->fd_by_id(0);
-	I->info(-1, &info, &len);
-	I->create(-1, -1, BPF_CGROUP_INET_INGRESS, NULL);
-	I->update(-1, -1, NULL);
-	I->next_id(UINT32_MAX, &next);
+	I->link_get_fd_by_id(0);
+	I->link_get_info_by_fd(-1, &info, &len);
+	I->link_create(-1, -1, BPF_CGROUP_INET_INGRESS, NULL);
+	I->link_update(-1, -1, NULL);
+	I->link_get_next_id(UINT32_MAX, &next);
 	alloc_count_end();
 	printf("load\t%s\t%llu\t%lu\t%lu\n", I->name, (unsigned long long)(t1 - t0),
 	       first_call_allocs, alloc_n + free_n);

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "diff.h"
+#include "diff_groups.h"
 
 /* Every attach type of the uapi (0..58), the three types libbpf's HEAD
  * adds (59..61: tracing_multi, unknown to v1.7.0), and two unknown values. */

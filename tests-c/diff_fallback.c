@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "diff.h"
+#include "diff_groups.h"
 #include "support.h"
 
 static const unsigned int fallback_types[] = {

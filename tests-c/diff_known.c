@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "diff.h"
+#include "diff_core.h"
 
 static const size_t H = (size_t)1 << 63;
 

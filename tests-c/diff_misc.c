@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "diff.h"
+#include "diff_groups.h"
 
 /* An id no link can have (the kernel allocates ids below INT_MAX) yet
  * one the kernel accepts, so BPF_LINK_GET_FD_BY_ID answers ENOENT. */

@@ -27,7 +27,6 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,47 +39,12 @@
 #include <linux/btf.h>
 #include <linux/perf_event.h>
 
-#include "diff.h"
+#include "diff_groups.h"
 #include "support.h"
 
-#define ERRNO_SENTINEL 4242
 #define MAX_STEPS 64
 #define MAX_OBS 48
 #define OBS_LEN 1024
-
-/* The object functions of one library. */
-static struct objlib {
-	__typeof__(&bpf_link__open) open;
-	__typeof__(&bpf_link__fd) fd;
-	__typeof__(&bpf_link__pin) pin;
-	__typeof__(&bpf_link__pin_path) pin_path;
-	__typeof__(&bpf_link__unpin) unpin;
-	__typeof__(&bpf_link__detach) detach;
-	__typeof__(&bpf_link__disconnect) disconnect;
-	__typeof__(&bpf_link__destroy) destroy;
-} F[NLIB];
-
-static bool resolve(void)
-{
-	int lib;
-
-	for (lib = 0; lib < NLIB; lib++) {
-		void *h = libs[lib].handle;
-
-		F[lib].open = dlsym(h, "bpf_link__open");
-		F[lib].fd = dlsym(h, "bpf_link__fd");
-		F[lib].pin = dlsym(h, "bpf_link__pin");
-		F[lib].pin_path = dlsym(h, "bpf_link__pin_path");
-		F[lib].unpin = dlsym(h, "bpf_link__unpin");
-		F[lib].detach = dlsym(h, "bpf_link__detach");
-		F[lib].disconnect = dlsym(h, "bpf_link__disconnect");
-		F[lib].destroy = dlsym(h, "bpf_link__destroy");
-		if (!F[lib].open || !F[lib].fd || !F[lib].pin || !F[lib].pin_path ||
-		    !F[lib].unpin || !F[lib].detach || !F[lib].disconnect || !F[lib].destroy)
-			return false;
-	}
-	return true;
-}
 
 /* ---- one run of a scenario --------------------------------------------- */
 
@@ -110,26 +74,14 @@ static struct result *step_open(struct run *R, const char *fmt, ...)
 	return &R->res[R->n++];
 }
 
-static void step_begin(int lib, struct result *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->kept = -1;
-	cap_reset(lib);
-	rec_target = &r->rec;
-	errno = ERRNO_SENTINEL;
-}
-
 /* The path pointer of BPF_OBJ_PIN / BPF_OBJ_GET (attr offset 0) becomes a
  * token naming what it points to (see the top of the file). */
 static void step_end(int lib, struct result *r, long ret, const char *arg_path,
 		     const struct bpf_link *obj)
 {
-	int e = errno, i;
+	int i;
 
-	rec_target = NULL;
-	r->ret = ret;
-	r->err = e;
-	memcpy(r->log, cap_log[lib], cap_len[lib] + 1);
+	call_end(lib, r, ret);
 	for (i = 0; i < r->rec.n; i++) {
 		struct rec *x = &r->rec.r[i];
 		__u64 p, tok;
@@ -141,7 +93,7 @@ static void step_end(int lib, struct result *r, long ret, const char *arg_path,
 			tok = 0;
 		else if (p == (__u64)(uintptr_t)arg_path)
 			tok = 1;
-		else if (obj && p == (__u64)(uintptr_t)F[lib].pin_path(obj))
+		else if (obj && p == (__u64)(uintptr_t)libs[lib].pin_path(obj))
 			tok = 2;
 		else
 			tok = 3;
@@ -160,7 +112,7 @@ static void step_end(int lib, struct result *r, long ret, const char *arg_path,
 	do {                                                                       \
 		struct result *__r = step_open(R, __VA_ARGS__);                   \
 		long __v;                                                          \
-		step_begin(LIB, __r);                                              \
+		call_begin(LIB, __r);                                              \
 		__v = (long)(EXPR);                                                \
 		step_end(LIB, __r, __v, PATH, OBJ);                                \
 	} while (0)
@@ -188,25 +140,9 @@ static struct sup_cgroup cg = { .fd = -1 };
 static char tmpdir[64];
 static int cg_prog = -1, perf_prog = -1, iter_prog = -1;
 
-static const char *P(const char *name)
-{
-	static char paths[8][512];
-	static int next;
-	char *p = paths[next++ % 8];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", fs.dir, name);
-	return p;
-}
-
-static const char *T(const char *name)
-{
-	static char paths[4][512];
-	static int next;
-	char *p = paths[next++ % 4];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", tmpdir, name);
-	return p;
-}
+/* A path on the bpffs, and one in the directory off it. */
+#define P(name) sup_path(fs.dir, name)
+#define T(name) sup_path(tmpdir, name)
 
 static __u32 pinned_ids[8];
 static int n_pinned;
@@ -257,28 +193,16 @@ static void empty_dir(const char *dir)
  * are gone (a leftover fd or pin would make the next run differ). */
 static void reset(void)
 {
-	int i, j;
+	int i;
 
 	if (chdir("/"))
 		group_check(false, "chdir /: %s", strerror(errno));
 	empty_dir(fs.dir);
 	empty_dir(tmpdir);
 	SUP_CLOSE(perf_fd);
-	for (i = 0; i < n_pinned; i++) {
-		union bpf_attr attr;
-		long fd = 0;
-
-		for (j = 0; j < 200; j++) {
-			memset(&attr, 0, sizeof(attr));
-			attr.link_id = pinned_ids[i];
-			fd = sup_bpf(BPF_LINK_GET_FD_BY_ID, &attr, sizeof(attr));
-			if (fd < 0)
-				break;
-			close((int)fd);
-			usleep(10000);
-		}
-		group_check(fd < 0, "link %u still alive after a run", pinned_ids[i]);
-	}
+	for (i = 0; i < n_pinned; i++)
+		group_check(sup_link_gone(pinned_ids[i]), "link %u still alive after a run",
+			    pinned_ids[i]);
 	n_pinned = 0;
 }
 
@@ -329,16 +253,11 @@ static void note_files(struct run *R, const char *when)
 
 static void note_pin_path(struct run *R, int lib, const struct bpf_link *o, const char *when)
 {
-	const char *p = F[lib].pin_path(o);
+	const char *p = libs[lib].pin_path(o);
 	char desc[200];
 
 	snprintf(desc, sizeof(desc), "pin_path %s", when);
 	note(R, desc, "%s", p ? p : "(NULL)");
-}
-
-static bool fd_open(int fd)
-{
-	return fcntl(fd, F_GETFD) >= 0;
 }
 
 /* Which kind of bpf object an fd is, as its anon inode is named
@@ -427,18 +346,18 @@ static void open_case(int lib, struct run *R, const char *path, const char *what
 	char desc[160];
 	int fd = -1;
 
-	STEP(R, lib, NULL, path, (o = F[lib].open(path)) != NULL, "open(%s)", what);
+	STEP(R, lib, NULL, path, (o = libs[lib].open(path)) != NULL, "open(%s)", what);
 	if (!o)
 		return;
-	STEP(R, lib, o, NULL, fd = F[lib].fd(o), "fd(open(%s))", what);
-	STEP(R, lib, o, NULL, (pp = F[lib].pin_path(o)) != NULL, "pin_path(open(%s))", what);
+	STEP(R, lib, o, NULL, fd = libs[lib].fd(o), "fd(open(%s))", what);
+	STEP(R, lib, o, NULL, (pp = libs[lib].pin_path(o)) != NULL, "pin_path(open(%s))", what);
 	snprintf(desc, sizeof(desc), "open(%s): pin_path is a copy of the argument", what);
 	note(R, desc, "%s, %s", pp ? pp : "(NULL)", pp == path ? "same pointer" : "a copy");
 	snprintf(desc, sizeof(desc), "open(%s): what the fd is", what);
 	note(R, desc, "%s, cloexec %d", kind_of(fd, pinned_ids[0]), sup_fd_cloexec(fd));
-	STEP(R, lib, NULL, NULL, F[lib].destroy(o), "destroy(open(%s))", what);
+	STEP(R, lib, NULL, NULL, libs[lib].destroy(o), "destroy(open(%s))", what);
 	snprintf(desc, sizeof(desc), "open(%s): fd after destroy", what);
-	note(R, desc, "%s", fd_open(fd) ? "open" : "closed");
+	note(R, desc, "%s", sup_fd_open(fd) ? "open" : "closed");
 }
 
 static void body_open(int lib, struct run *R)
@@ -484,7 +403,7 @@ static void pin_case(int lib, struct run *R, struct bpf_link *o, const char *pat
 {
 	char desc[160];
 
-	STEP(R, lib, o, path, F[lib].pin(o, path), "pin(%s)", what);
+	STEP(R, lib, o, path, libs[lib].pin(o, path), "pin(%s)", what);
 	snprintf(desc, sizeof(desc), "after pin(%s)", what);
 	note_pin_path(R, lib, o, desc);
 }
@@ -495,22 +414,22 @@ static void body_pin(int lib, struct run *R)
 	struct bpf_link *o = NULL;
 	int fd;
 
-	STEP(R, lib, NULL, P("src"), (o = F[lib].open(P("src"))) != NULL, "open(src)");
+	STEP(R, lib, NULL, P("src"), (o = libs[lib].open(P("src"))) != NULL, "open(src)");
 	if (!o)
 		return;
-	fd = F[lib].fd(o);
+	fd = libs[lib].fd(o);
 
 	/* bpf_link__open remembers the path: the object counts as pinned. */
 	pin_case(lib, R, o, P("other"), "opened object: already pinned");
-	STEP(R, lib, o, NULL, F[lib].unpin(o), "unpin(opened object)");
+	STEP(R, lib, o, NULL, libs[lib].unpin(o), "unpin(opened object)");
 	note_files(R, "after unpin");
 	note_pin_path(R, lib, o, "after unpin");
-	STEP(R, lib, o, NULL, F[lib].unpin(o), "unpin again");
+	STEP(R, lib, o, NULL, libs[lib].unpin(o), "unpin again");
 
 	pin_case(lib, R, o, P("taken"), "a file exists there");
 	pin_case(lib, R, o, P("newdir/link"), "one directory level missing");
 	note_files(R, "after the pin in a new directory");
-	STEP(R, lib, o, NULL, F[lib].unpin(o), "unpin from the new directory");
+	STEP(R, lib, o, NULL, libs[lib].unpin(o), "unpin from the new directory");
 	pin_case(lib, R, o, P("a/b/link"), "two directory levels missing");
 	pin_case(lib, R, o, T("link"), "directory off the bpffs");
 	pin_case(lib, R, o, T("sub/link"), "missing directory off the bpffs");
@@ -528,7 +447,7 @@ static void body_pin(int lib, struct run *R)
 
 	if (group_check(chdir(fs.dir) == 0, "chdir to the bpffs")) {
 		pin_case(lib, R, o, "relative", "relative path, cwd on the bpffs");
-		STEP(R, lib, o, NULL, F[lib].unpin(o), "unpin(relative)");
+		STEP(R, lib, o, NULL, libs[lib].unpin(o), "unpin(relative)");
 		if (chdir("/"))
 			group_check(false, "chdir /");
 	}
@@ -536,27 +455,27 @@ static void body_pin(int lib, struct run *R)
 	/* unlink fails: the pin path is kept. */
 	pin_case(lib, R, o, P("vanishing"), "vanishing");
 	unlink(P("vanishing"));
-	STEP(R, lib, o, NULL, F[lib].unpin(o), "unpin after the file was removed");
+	STEP(R, lib, o, NULL, libs[lib].unpin(o), "unpin after the file was removed");
 	note_pin_path(R, lib, o, "after the failed unpin");
 	pin_case(lib, R, o, P("elsewhere"), "after the failed unpin");
 	group_check(sup_obj_pin(fd, P("vanishing")) == 0, "re-pin by hand");
-	STEP(R, lib, o, NULL, F[lib].unpin(o), "unpin after the file came back");
+	STEP(R, lib, o, NULL, libs[lib].unpin(o), "unpin after the file came back");
 	note_pin_path(R, lib, o, "after the second unpin");
 
 	/* A directory where the pin was: unlink gives EISDIR. */
 	pin_case(lib, R, o, P("becomes_dir"), "becomes_dir");
 	unlink(P("becomes_dir"));
 	group_check(mkdir(P("becomes_dir"), 0700) == 0, "mkdir over the old pin");
-	STEP(R, lib, o, NULL, F[lib].unpin(o), "unpin when the path is a directory now");
+	STEP(R, lib, o, NULL, libs[lib].unpin(o), "unpin when the path is a directory now");
 	note_pin_path(R, lib, o, "after unpin of a directory");
 	rmdir(P("becomes_dir"));
-	STEP(R, lib, o, NULL, F[lib].unpin(o), "unpin when the path is gone");
+	STEP(R, lib, o, NULL, libs[lib].unpin(o), "unpin when the path is gone");
 	group_check(sup_obj_pin(fd, P("becomes_dir")) == 0, "re-pin by hand");
-	STEP(R, lib, o, NULL, F[lib].unpin(o), "unpin once the file is back");
+	STEP(R, lib, o, NULL, libs[lib].unpin(o), "unpin once the file is back");
 
 	pin_case(lib, R, o, P("final"), "a last pin");
 	note_files(R, "at the end");
-	STEP(R, lib, NULL, NULL, F[lib].destroy(o), "destroy(pinned object)");
+	STEP(R, lib, NULL, NULL, libs[lib].destroy(o), "destroy(pinned object)");
 	note_files(R, "after destroy (the pin stays)");
 }
 
@@ -584,59 +503,51 @@ static void body_detach(int lib, struct run *R)
 	int fd, i;
 
 	for (i = 0; i < 3; i++) {
-		STEP(R, lib, NULL, P(names[i]), (o = F[lib].open(P(names[i]))) != NULL, "open(%s)",
-		     names[i]);
+		STEP(R, lib, NULL, P(names[i]), (o = libs[lib].open(P(names[i]))) != NULL,
+		     "open(%s)", names[i]);
 		if (!o)
 			continue;
-		fd = F[lib].fd(o);
-		STEP(R, lib, o, NULL, F[lib].detach(o), "detach(%s)", names[i]);
+		fd = libs[lib].fd(o);
+		STEP(R, lib, o, NULL, libs[lib].detach(o), "detach(%s)", names[i]);
 		snprintf(desc, sizeof(desc), "%s after detach: programs on the cgroup", names[i]);
 		note(R, desc, "%d", sup_prog_query(cg.fd, BPF_CGROUP_INET_INGRESS, &q) ? -1
 			: (int)q.count);
-		STEP(R, lib, o, NULL, F[lib].detach(o), "detach(%s) again", names[i]);
-		STEP(R, lib, o, NULL, F[lib].fd(o), "fd(%s) after detach", names[i]);
-		STEP(R, lib, NULL, NULL, F[lib].destroy(o), "destroy(%s) after detach", names[i]);
+		STEP(R, lib, o, NULL, libs[lib].detach(o), "detach(%s) again", names[i]);
+		STEP(R, lib, o, NULL, libs[lib].fd(o), "fd(%s) after detach", names[i]);
+		STEP(R, lib, NULL, NULL, libs[lib].destroy(o), "destroy(%s) after detach", names[i]);
 		snprintf(desc, sizeof(desc), "%s: fd after destroy", names[i]);
-		note(R, desc, "%s", fd_open(fd) ? "open" : "closed");
+		note(R, desc, "%s", sup_fd_open(fd) ? "open" : "closed");
 	}
 
 	/* Disconnected: destroy leaves the fd open. */
-	STEP(R, lib, NULL, P("perf"), (o = F[lib].open(P("perf"))) != NULL, "open(perf) again");
+	STEP(R, lib, NULL, P("perf"), (o = libs[lib].open(P("perf"))) != NULL, "open(perf) again");
 	if (o) {
-		fd = F[lib].fd(o);
-		STEP(R, lib, o, NULL, (F[lib].disconnect(o), 0), "disconnect");
-		STEP(R, lib, NULL, NULL, F[lib].destroy(o), "destroy(disconnected)");
-		note(R, "disconnected: fd after destroy", "%s", fd_open(fd) ? "open" : "closed");
+		fd = libs[lib].fd(o);
+		STEP(R, lib, o, NULL, (libs[lib].disconnect(o), 0), "disconnect");
+		STEP(R, lib, NULL, NULL, libs[lib].destroy(o), "destroy(disconnected)");
+		note(R, "disconnected: fd after destroy", "%s", sup_fd_open(fd) ? "open" : "closed");
 		SUP_CLOSE(fd);
 	}
 
 	/* The fd was closed behind the object's back: close fails. */
-	STEP(R, lib, NULL, P("iter"), (o = F[lib].open(P("iter"))) != NULL, "open(iter) again");
+	STEP(R, lib, NULL, P("iter"), (o = libs[lib].open(P("iter"))) != NULL, "open(iter) again");
 	if (o) {
-		close(F[lib].fd(o));
-		STEP(R, lib, o, NULL, F[lib].detach(o), "detach of a closed fd");
-		STEP(R, lib, NULL, NULL, F[lib].destroy(o), "destroy with its fd already closed");
+		close(libs[lib].fd(o));
+		STEP(R, lib, o, NULL, libs[lib].detach(o), "detach of a closed fd");
+		STEP(R, lib, NULL, NULL, libs[lib].destroy(o), "destroy with its fd already closed");
 	}
 
 	/* What destroy accepts and ignores. */
-	STEP(R, lib, NULL, NULL, F[lib].destroy(NULL), "destroy(NULL)");
-	STEP(R, lib, NULL, NULL, F[lib].destroy((struct bpf_link *)(intptr_t)-EINVAL),
+	STEP(R, lib, NULL, NULL, libs[lib].destroy(NULL), "destroy(NULL)");
+	STEP(R, lib, NULL, NULL, libs[lib].destroy((struct bpf_link *)(intptr_t)-EINVAL),
 	     "destroy(ERR_PTR(-EINVAL))");
-	STEP(R, lib, NULL, NULL, F[lib].destroy((struct bpf_link *)(intptr_t)-4095),
+	STEP(R, lib, NULL, NULL, libs[lib].destroy((struct bpf_link *)(intptr_t)-4095),
 	     "destroy(ERR_PTR(-4095))");
 }
 
 /* ---- objects of other shapes through each library's destroy --------- */
 
-/* libbpf's internal layout (libbpf_internal.h), as in test_object.c. */
-struct lb_link {
-	int (*detach)(struct lb_link *link);
-	void (*dealloc)(struct lb_link *link);
-	char *pin_path;
-	int fd;
-	bool disconnected;
-};
-
+/* A subclass of libbpf's struct bpf_link (support.h: struct lb_link). */
 struct sub_link {
 	struct lb_link link;
 	int map_fd;
@@ -694,11 +605,11 @@ static void body_subclass(int lib, struct run *R)
 		s->link.fd = k[i].ret == 1000 ? 987 : -1; /* 987: not open */
 		s->link.pin_path = strdup("/nowhere/sub");
 		s->map_fd = -1;
-		STEP(R, lib, (struct bpf_link *)s, NULL, F[lib].fd((struct bpf_link *)s),
+		STEP(R, lib, (struct bpf_link *)s, NULL, libs[lib].fd((struct bpf_link *)s),
 		     "%s: fd", k[i].what);
 		if (k[i].disconnect)
-			F[lib].disconnect((struct bpf_link *)s);
-		STEP(R, lib, NULL, NULL, F[lib].destroy((struct bpf_link *)s), "%s: destroy",
+			libs[lib].disconnect((struct bpf_link *)s);
+		STEP(R, lib, NULL, NULL, libs[lib].destroy((struct bpf_link *)s), "%s: destroy",
 		     k[i].what);
 		snprintf(desc, sizeof(desc), "%s: callbacks", k[i].what);
 		note(R, desc, "detach %d (pin_path set: %d), dealloc %d", cb.detach_calls,
@@ -725,7 +636,7 @@ void groups_object(void)
 		scenarios();
 		return;
 	}
-	if (!group_check(resolve(), "object functions missing in a library"))
+	if (!group_check(twin_has(TWIN_OBJECT), "object functions missing in a library"))
 		goto out;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/bpflink-diffobj-XXXXXX");
 	if (!group_check(mkdtemp(tmpdir) != NULL, "mkdtemp: %s", strerror(errno))) {
@@ -741,8 +652,7 @@ void groups_object(void)
 	    !group_check(sup_bpffs_mount(&fs) == 0, "bpffs"))
 		goto out;
 	/* Both libraries report to the suite's capturing callbacks. */
-	libs[OURS].set_print(libs[OURS].capture);
-	libs[REF].set_print(libs[REF].capture);
+	twin_capture();
 	group_end();
 
 	scenarios();

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "diff.h"
+#include "diff_groups.h"
 
 static int cb_a(enum libbpf_print_level l, const char *f, va_list ap)
 {
@@ -62,12 +62,12 @@ static const struct call warn_call = {
  * to stderr. The child is needed because the default printers read the
  * variable only once per process.
  */
-static void stderr_texts(const char *level, char out[NLIB][LOG_MAX])
+static void stderr_texts(const char *level, char out[NLIB][TWIN_LOG_MAX])
 {
 	int pfd[2], st, lib;
 	pid_t pid;
 
-	memset(out, 0, sizeof(char) * NLIB * LOG_MAX);
+	memset(out, 0, sizeof(char) * NLIB * TWIN_LOG_MAX);
 	if (pipe(pfd))
 		return;
 	fflush(stdout);
@@ -84,7 +84,7 @@ static void stderr_texts(const char *level, char out[NLIB][LOG_MAX])
 			unsetenv("LIBBPF_LOG_LEVEL");
 		for (lib = 0; lib < NLIB; lib++) {
 			struct result r;
-			char buf[LOG_MAX];
+			char buf[TWIN_LOG_MAX];
 			ssize_t n;
 
 			libs[lib].set_print(dflt[lib]);
@@ -110,8 +110,8 @@ static void stderr_texts(const char *level, char out[NLIB][LOG_MAX])
 	}
 	close(pfd[1]);
 	for (lib = 0; lib < NLIB; lib++)
-		if (read(pfd[0], out[lib], LOG_MAX) != LOG_MAX)
-			snprintf(out[lib], LOG_MAX, "(child failed)");
+		if (read(pfd[0], out[lib], TWIN_LOG_MAX) != TWIN_LOG_MAX)
+			snprintf(out[lib], TWIN_LOG_MAX, "(child failed)");
 	close(pfd[0]);
 	waitpid(pid, &st, 0);
 }
@@ -119,7 +119,7 @@ static void stderr_texts(const char *level, char out[NLIB][LOG_MAX])
 void groups_print(void)
 {
 	static const char *levels[] = { NULL, "warn", "info", "debug", "DEBUG", "Warn", "bogus", "" };
-	char texts[NLIB][LOG_MAX];
+	char texts[NLIB][TWIN_LOG_MAX];
 	const char *seq[NLIB][8];
 	unsigned int i;
 	int lib, k;
@@ -166,8 +166,7 @@ void groups_print(void)
 	group_end();
 
 	group_begin("printing disabled; bpflink's callback reaches the libbpf beside it, not the reverse");
-	for (lib = 0; lib < NLIB; lib++)
-		libs[lib].set_print(NULL);
+	twin_print_off();
 	diff_call(&warn_call, NULL, "warning with set_print(NULL)");
 	/* The reference libbpf is dlopen()ed RTLD_LOCAL, outside the global
 	 * scope, as a plugin's libbpf is: bpflink's callback reaches it all

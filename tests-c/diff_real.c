@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "diff.h"
+#include "diff_groups.h"
 #include "support.h"
 
 /* Fixed fd numbers the per-library fds are placed at. */

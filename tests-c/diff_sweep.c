@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "diff.h"
+#include "diff_groups.h"
 
 #define BUF_SZ 8192
 static unsigned char buf[BUF_SZ] __attribute__((aligned(16)));

@@ -69,7 +69,7 @@ struct outcome {
  * a fresh link pinned at a scratch path, opened by the library, then
  * unpinned through it. NULL if that fails (said in a comment).
  */
-static struct bpf_link *unpinned_object(struct api *a)
+static struct bpf_link *unpinned_object(struct lib *a)
 {
 	char scratch[300];
 	struct bpf_link *l = NULL;
@@ -97,7 +97,7 @@ static struct bpf_link *unpinned_object(struct api *a)
  * Every allocation and free of the run is counted, the fixture's and the
  * clean-up's included, so that `held` is exact.
  */
-static struct outcome run_op(struct api *a, enum op op, unsigned long k)
+static struct outcome run_op(struct lib *a, enum op op, unsigned long k)
 {
 	struct outcome o;
 	struct bpf_link *l = NULL;
@@ -168,7 +168,7 @@ static const char *describe(const struct outcome *o, bool ptr)
 
 	snprintf(b, sizeof(buf[0]), "%s%s%s, %lu allocations, messages \"%s\"",
 		 hard_answer_text(&o->a, ptr), o->pin_file ? ", pin file left" : "",
-		 o->pin_path ? ", pin path recorded" : "", o->allocs, hard_oneline(o->a.log));
+		 o->pin_path ? ", pin path recorded" : "", o->allocs, sup_oneline(o->a.log));
 	return b;
 }
 
@@ -179,15 +179,15 @@ static unsigned long n_cases, n_failed_allocs, n_compared;
 static void sweep(enum op op)
 {
 	bool ptr = op != OP_PIN, both = op != OP_FROM_FD;
-	int libs = both ? NLIB : 1, lib, fds0 = sup_fd_count();
+	int nlibs = both ? NLIB : 1, lib, fds0 = sup_fd_count();
 	unsigned long k;
 
 	for (k = 1; k <= MAX_K; k++) {
 		struct outcome o[NLIB];
 		bool ok;
 
-		for (lib = 0; lib < libs; lib++)
-			o[lib] = run_op(&hard_api[lib], op, k);
+		for (lib = 0; lib < nlibs; lib++)
+			o[lib] = run_op(&libs[lib], op, k);
 		n_cases++;
 		if (!o[OURS].failed) {
 			/* k is past the call's allocations: it succeeded. */
@@ -257,8 +257,8 @@ int main(void)
 
 	/* The hook must see both libraries' allocations, or this proves
 	 * nothing. */
-	CHECK(run_op(&hard_api[OURS], OP_OPEN, 0).allocs > 0 &&
-		      run_op(&hard_api[REF], OP_OPEN, 0).allocs > 0,
+	CHECK(run_op(&libs[OURS], OP_OPEN, 0).allocs > 0 &&
+		      run_op(&libs[REF], OP_OPEN, 0).allocs > 0,
 	      "the allocation hook sees the allocations of both libraries");
 
 	sweep(OP_OPEN);
@@ -274,7 +274,6 @@ out:
 	SUP_CLOSE(prog);
 	sup_bpffs_umount(&fs);
 	sup_cgroup_destroy(&cg);
-	hard_api[OURS].set_print(NULL);
-	hard_api[REF].set_print(NULL);
+	twin_print_off();
 	return sup_done();
 }

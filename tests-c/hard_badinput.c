@@ -56,30 +56,14 @@ static char setup_error[256];
 /* A crash in this process names the row it happened in. */
 static volatile size_t current_row;
 
+/* Paths on the bpffs and in the tmpfs off it (support.h: sup_path). */
+#define in_fs(name) sup_path(fs.dir, name)
+#define in_tmp(name) sup_path(tmpdir, name)
+
 static void setup_fail(const char *what, int err)
 {
 	if (!setup_error[0])
 		snprintf(setup_error, sizeof(setup_error), "%s: %s", what, strerror(err));
-}
-
-static const char *in_fs(const char *name)
-{
-	static char paths[4][PATH_MAX];
-	static int next;
-	char *p = paths[next++ & 3];
-
-	snprintf(p, PATH_MAX, "%s/%s", fs.dir, name);
-	return p;
-}
-
-static const char *in_tmp(const char *name)
-{
-	static char paths[4][PATH_MAX];
-	static int next;
-	char *p = paths[next++ & 3];
-
-	snprintf(p, PATH_MAX, "%s/%s", tmpdir, name);
-	return p;
 }
 
 /* A fresh cgroup link running `prog`, made with raw bpf(2): neither
@@ -97,7 +81,7 @@ static int raw_link(void)
 
 /* A link object of library a, made by that library's bpf_link__open() of a
  * fresh link pinned at fs/name: pinned, with pin_path set. */
-static struct bpf_link *obj_pinned(struct api *a, const char *name)
+static struct bpf_link *obj_pinned(struct lib *a, const char *name)
 {
 	struct bpf_link *l;
 	int fd = raw_link();
@@ -119,7 +103,7 @@ static struct bpf_link *obj_pinned(struct api *a, const char *name)
 }
 
 /* The same, then unpinned through the library: an object without a pin. */
-static struct bpf_link *obj_unpinned(struct api *a)
+static struct bpf_link *obj_unpinned(struct lib *a)
 {
 	struct bpf_link *l = obj_pinned(a, "fresh");
 
@@ -132,7 +116,7 @@ static struct bpf_link *obj_unpinned(struct api *a)
 
 /* Destroys an object made above and removes whatever pin files and
  * directories a row left on the bpffs. */
-static void obj_done(struct api *a, struct bpf_link *l)
+static void obj_done(struct lib *a, struct bpf_link *l)
 {
 	a->destroy(l);
 }
@@ -499,19 +483,6 @@ static const char *path_of(enum pathk k)
 	return NULL;
 }
 
-/* A result that is a new fd becomes RET_FD (if >= 3 and close-on-exec,
- * else -99999) and is closed. */
-static void fd_result(struct ans *r)
-{
-	if (r->ret >= 0) {
-		int fl = fcntl((int)r->ret, F_GETFD);
-		bool good = r->ret >= 3 && fl >= 0 && (fl & FD_CLOEXEC);
-
-		close((int)r->ret);
-		r->ret = good ? RET_FD : -99999;
-	}
-}
-
 /* Options of a given size kind, on the heap with exactly the bytes the
  * size says exist (so that valgrind sees any read past them): sz = 0, 1
  * and 7 and SIZE_MAX give a struct of its own size. */
@@ -546,7 +517,7 @@ static void *opts_of(enum szk k, size_t size)
 	return p;
 }
 
-static void run_row(const struct row *w, struct api *a, struct ans *r)
+static void run_row(const struct row *w, struct lib *a, struct ans *r)
 {
 	struct bpf_link *l = NULL, *l2 = NULL;
 	struct bpf_link_info info;
@@ -561,21 +532,21 @@ static void run_row(const struct row *w, struct api *a, struct ans *r)
 	case OP_CREATE_PROG:
 		fd = fd_of(w->arg, &made);
 		HARD_CALL(a, r, a->link_create(fd, cg.fd, BPF_CGROUP_INET_INGRESS, NULL));
-		fd_result(r);
+		hard_fd_answer(r);
 		break;
 	case OP_CREATE_TARGET:
 		fd = fd_of(w->arg, &made);
 		HARD_CALL(a, r, a->link_create(prog, fd, BPF_CGROUP_INET_INGRESS, NULL));
-		fd_result(r);
+		hard_fd_answer(r);
 		break;
 	case OP_CREATE_TYPE:
 		HARD_CALL(a, r, a->link_create(prog, cg.fd, (enum bpf_attach_type)w->arg, NULL));
-		fd_result(r);
+		hard_fd_answer(r);
 		break;
 	case OP_CREATE_SZ:
 		opts = opts_of(w->arg, sizeof(struct bpf_link_create_opts));
 		HARD_CALL(a, r, a->link_create(prog, cg.fd, BPF_CGROUP_INET_INGRESS, opts));
-		fd_result(r);
+		hard_fd_answer(r);
 		free(opts);
 		break;
 	case OP_UPDATE_LINK:
@@ -600,61 +571,61 @@ static void run_row(const struct row *w, struct api *a, struct ans *r)
 	case OP_ITER:
 		fd = fd_of(w->arg, &made);
 		HARD_CALL(a, r, a->iter_create(fd));
-		fd_result(r);
+		hard_fd_answer(r);
 		break;
 	case OP_INFO:
 		fd = fd_of(w->arg, &made);
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
-		HARD_CALL(a, r, a->get_info(fd, &info, &len));
+		HARD_CALL(a, r, a->link_get_info_by_fd(fd, &info, &len));
 		break;
 	case OP_INFO_NULL_INFO:
 		made = raw_link();
 		len = (__u32)w->arg;
-		HARD_CALL(a, r, a->get_info(made, NULL, &len));
+		HARD_CALL(a, r, a->link_get_info_by_fd(made, NULL, &len));
 		break;
 	case OP_INFO_NULL_LEN:
 		fd = fd_of(w->arg, &made);
 		memset(&info, 0, sizeof(info));
-		HARD_CALL(a, r, a->get_info(fd, &info, NULL));
+		HARD_CALL(a, r, a->link_get_info_by_fd(fd, &info, NULL));
 		break;
 	case OP_INFO_NULL_BOTH:
 		made = raw_link();
-		HARD_CALL(a, r, a->get_info(made, NULL, NULL));
+		HARD_CALL(a, r, a->link_get_info_by_fd(made, NULL, NULL));
 		break;
 	case OP_NEXT_ID:
 		made = raw_link();
-		HARD_CALL(a, r, a->get_next_id((__u32)w->arg, &id));
+		HARD_CALL(a, r, a->link_get_next_id((__u32)w->arg, &id));
 		break;
 	case OP_NEXT_ID_NULL:
 		/* With a link of ours alive, a next id after 0 exists. */
 		made = raw_link();
-		HARD_CALL(a, r, a->get_next_id((__u32)w->arg, NULL));
+		HARD_CALL(a, r, a->link_get_next_id((__u32)w->arg, NULL));
 		break;
 	case OP_FD_BY_ID:
-		HARD_CALL(a, r, a->get_fd_by_id((__u32)w->arg));
-		fd_result(r);
+		HARD_CALL(a, r, a->link_get_fd_by_id((__u32)w->arg));
+		hard_fd_answer(r);
 		break;
 	case OP_FD_BY_ID_OPTS:
-		HARD_CALL(a, r, a->get_fd_by_id_opts((__u32)w->arg, NULL));
-		fd_result(r);
+		HARD_CALL(a, r, a->link_get_fd_by_id_opts((__u32)w->arg, NULL));
+		hard_fd_answer(r);
 		break;
 	case OP_FD_BY_ID_LIVE:
 		made = raw_link();
-		HARD_CALL(a, r, a->get_fd_by_id_opts(sup_link_id(made), NULL));
-		fd_result(r);
+		HARD_CALL(a, r, a->link_get_fd_by_id_opts(sup_link_id(made), NULL));
+		hard_fd_answer(r);
 		break;
 	case OP_FD_BY_ID_SZ:
 		made = raw_link();
 		opts = opts_of(w->arg, sizeof(struct bpf_get_fd_by_id_opts));
-		HARD_CALL(a, r, a->get_fd_by_id_opts(sup_link_id(made), opts));
-		fd_result(r);
+		HARD_CALL(a, r, a->link_get_fd_by_id_opts(sup_link_id(made), opts));
+		hard_fd_answer(r);
 		free(opts);
 		break;
 	case OP_TYPE_STR: {
 		const char *s;
 
-		HARD_CALL_PTR(a, r, &s, a->type_str((enum bpf_link_type)w->arg));
+		HARD_CALL_PTR(a, r, &s, a->link_type_str((enum bpf_link_type)w->arg));
 		r->err = 0; /* no errno contract */
 		break;
 	}
@@ -825,7 +796,7 @@ static void run_row(const struct row *w, struct api *a, struct ans *r)
 }
 
 /* Runs a row through library a and measures the fd count around it. */
-static void run_counted(const struct row *w, struct api *a, struct ans *r)
+static void run_counted(const struct row *w, struct lib *a, struct ans *r)
 {
 	int before = sup_fd_count();
 
@@ -854,7 +825,7 @@ static bool run_in_child(const struct row *w, struct ans *r, int *status)
 	}
 	if (pid == 0) {
 		close(p[0]);
-		run_counted(w, &hard_api[OURS], r);
+		run_counted(w, &libs[OURS], r);
 		if (write(p[1], r, sizeof(*r)) != (ssize_t)sizeof(*r))
 			_exit(3);
 		_exit(0);
@@ -864,16 +835,6 @@ static bool run_in_child(const struct row *w, struct ans *r, int *status)
 	close(p[0]);
 	*status = sup_child_wait(pid);
 	return n == (ssize_t)sizeof(*r) && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
-}
-
-/* Whether valgrind or AddressSanitizer watches this process. */
-static bool under_tool(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	return true;
-#else
-	return sup_under_valgrind();
-#endif
 }
 
 /*
@@ -901,7 +862,7 @@ static int libbpf_crash_signal(const struct row *w)
 		signal(SIGBUS, SIG_DFL);
 		if (fd >= 0)
 			dup2(fd, 1); /* nothing of the child's on our TAP stream */
-		run_row(w, &hard_api[REF], &r);
+		run_row(w, &libs[REF], &r);
 		_exit(0);
 	}
 	status = sup_child_wait(pid);
@@ -941,16 +902,16 @@ static bool as_expected(const struct row *w, const struct ans *r, char *why, siz
 	if (r->ret != want_ret || (fails && r->err != want_err)) {
 		snprintf(why, len, "answered %s (ret %ld), want ret %ld errno %s; messages \"%s\"",
 			 answer_text(w, r), r->ret, want_ret, hard_errname(want_err),
-			 hard_oneline(r->log));
+			 sup_oneline(r->log));
 		return false;
 	}
 	if (w->want_log && !w->want_log[0] && r->log[0]) {
-		snprintf(why, len, "a message: \"%s\"", hard_oneline(r->log));
+		snprintf(why, len, "a message: \"%s\"", sup_oneline(r->log));
 		return false;
 	}
 	if (w->want_log && w->want_log[0] && !strstr(r->log, w->want_log)) {
-		snprintf(why, len, "messages \"%s\" lack \"%s\"", hard_oneline(r->log),
-			 hard_oneline(w->want_log));
+		snprintf(why, len, "messages \"%s\" lack \"%s\"", sup_oneline(r->log),
+			 sup_oneline(w->want_log));
 		return false;
 	}
 	if (r->fd_delta) {
@@ -978,16 +939,16 @@ static void check_row(size_t i)
 	switch (w->kind) {
 	case K_LIBBPF:
 		n_libbpf++;
-		run_counted(w, &hard_api[OURS], o);
-		run_counted(w, &hard_api[REF], f);
+		run_counted(w, &libs[OURS], o);
+		run_counted(w, &libs[REF], f);
 		if (o->ret != f->ret || o->err != f->err || strcmp(o->log, f->log) ||
 		    o->fd_delta != f->fd_delta) {
 			ok = false;
 			snprintf(why, sizeof(why),
 				 "differs from libbpf: bpflink %s, fds %+d, \"%s\"; libbpf %s, "
 				 "fds %+d, \"%s\"",
-				 answer_text(w, o), o->fd_delta, hard_oneline(o->log),
-				 answer_text(w, f), f->fd_delta, hard_oneline(f->log));
+				 answer_text(w, o), o->fd_delta, sup_oneline(o->log),
+				 answer_text(w, f), f->fd_delta, sup_oneline(f->log));
 		} else if (!as_expected(w, o, why, sizeof(why))) {
 			ok = false;
 		}
@@ -1030,7 +991,7 @@ static void check_row(size_t i)
 			break;
 		}
 		/* Again in this process, where valgrind and ASan look. */
-		run_counted(w, &hard_api[OURS], o);
+		run_counted(w, &libs[OURS], o);
 		ok = as_expected(w, o, why, sizeof(why));
 		break;
 	}
@@ -1155,7 +1116,7 @@ int main(int argc, char **argv)
 	}
 #endif
 	sup_require_root();
-	tool = under_tool();
+	tool = sup_under_tool();
 	valgrind = sup_under_valgrind();
 	hard_load();
 	if (fixtures())
@@ -1167,7 +1128,6 @@ int main(int argc, char **argv)
 	       NROWS, n_libbpf, n_crash, n_crash_seen, n_bpflink, n_failed);
 	if (md)
 		markdown();
-	hard_api[OURS].set_print(NULL);
-	hard_api[REF].set_print(NULL);
+	twin_print_off();
 	return sup_done();
 }

@@ -220,15 +220,6 @@ static void one_cycle(unsigned long cycle, size_t inject)
 
 /* ---- measurements ----------------------------------------------------------- */
 
-static bool under_tool(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-	return true;
-#else
-	return sup_under_valgrind();
-#endif
-}
-
 static long heap_bytes(void)
 {
 	struct mallinfo2 mi = mallinfo2();
@@ -265,23 +256,6 @@ static void run(unsigned long from, unsigned long n, size_t inject)
 		one_cycle(c, inject);
 }
 
-/* Programs attached to the cgroup now (0 when every link is gone; links
- * are released a little after their last reference). */
-static __u32 attached(void)
-{
-	struct sup_query q;
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		if (sup_prog_query(cg.fd, BPF_CGROUP_INET_INGRESS, &q))
-			return 999;
-		if (q.count == 0)
-			break;
-		usleep(10000);
-	}
-	return q.count;
-}
-
 int main(int argc, char **argv)
 {
 	const char *env = getenv("HARD_CYCLES");
@@ -313,7 +287,7 @@ int main(int argc, char **argv)
 	prog_b = sup_prog_load(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 0);
 	if (!CHECK(prog_a >= 0 && prog_b >= 0, "fixture: two cgroup_skb programs"))
 		goto out;
-	tool = under_tool();
+	tool = sup_under_tool();
 
 	run(0, warm, 0);
 	snap(&a);
@@ -330,7 +304,7 @@ int main(int argc, char **argv)
 		CHECK(!fails[s], "%s: %lu of %lu cycles ok", step_name[s],
 		      cycles + warm - fails[s], cycles + warm);
 	}
-	CHECK_EQ(attached(), 0, "no program left attached to the cgroup");
+	CHECK_EQ(sup_attached(cg.fd, 0), 0, "no program left attached to the cgroup");
 	CHECK_EQ(b.fds, a.fds, "fds after %lu cycles (%d) == after the warm-up (%d)", cycles,
 		 b.fds, a.fds);
 	printf("# anonymous rss %ld -> %ld bytes (%+ld), total rss %ld -> %ld (%+ld), heap in use "

@@ -105,7 +105,7 @@ static struct step *step_new(struct run *R, long want_ret, int want_err, const c
 	({                                                                         \
 		struct step *__s = step_new(R, WR, WE, WL, __VA_ARGS__);           \
 		HARD_CALL(A, &__s->a, EXPR);                                       \
-		fd_answer(&__s->a);                                                \
+		(int)hard_fd_answer(&__s->a);                                      \
 	})
 
 /* A pointer: ret 1 (non-NULL) or 0 (NULL); the pointer goes to *P. */
@@ -123,18 +123,6 @@ static struct step *step_new(struct run *R, long want_ret, int want_err, const c
 		__s->a.ret = (long)(VALUE);                                        \
 		__s->a.err = 0;                                                    \
 	} while (0)
-
-static int fd_answer(struct ans *a)
-{
-	if (a->ret >= 0) {
-		int fl = fcntl((int)a->ret, F_GETFD);
-		bool good = a->ret >= 3 && fl >= 0 && (fl & FD_CLOEXEC);
-
-		close((int)a->ret);
-		a->ret = good ? RET_FD : -99999;
-	}
-	return (int)a->ret;
-}
 
 static void setup_fail(struct run *R, const char *what, int err)
 {
@@ -201,8 +189,8 @@ static void report(const char *scen, bool only_ours)
 		if (t && (s->a.ret != t->a.ret || s->a.err != t->a.err || strcmp(lo, lf)))
 			snprintf(why, sizeof(why), "bpflink %s (errno %s) \"%s\", libbpf %s (errno %s) "
 				 "\"%s\"", answer_text(s, &s->a), hard_errname(s->a.err),
-				 hard_oneline(lo), answer_text(t, &t->a), hard_errname(t->a.err),
-				 hard_oneline(lf));
+				 sup_oneline(lo), answer_text(t, &t->a), hard_errname(t->a.err),
+				 sup_oneline(lf));
 		else if (s->want_ret != ANY && s->a.ret != s->want_ret)
 			snprintf(why, sizeof(why), "answered %s, want %ld", answer_text(s, &s->a),
 				 s->want_ret);
@@ -210,10 +198,10 @@ static void report(const char *scen, bool only_ours)
 			snprintf(why, sizeof(why), "answered %s, want errno %s",
 				 answer_text(s, &s->a), hard_errname(s->want_err));
 		else if (s->want_log && !s->want_log[0] && lo[0])
-			snprintf(why, sizeof(why), "unexpected message \"%s\"", hard_oneline(lo));
+			snprintf(why, sizeof(why), "unexpected message \"%s\"", sup_oneline(lo));
 		else if (s->want_log && s->want_log[0] && !strstr(lo, s->want_log))
-			snprintf(why, sizeof(why), "messages \"%s\" lack \"%s\"", hard_oneline(lo),
-				 hard_oneline(s->want_log));
+			snprintf(why, sizeof(why), "messages \"%s\" lack \"%s\"", sup_oneline(lo),
+				 sup_oneline(s->want_log));
 		if (why[0])
 			n_failed++;
 		tap_check(!why[0], __FILE__, __LINE__, "[%s] %s: %s%s%s%s%s", scen, s->desc,
@@ -222,7 +210,7 @@ static void report(const char *scen, bool only_ours)
 						      : "bpflink == libbpf 1.7.0: ",
 			  why[0] ? why : answer_text(s, &s->a),
 			  lo[0] && !why[0] ? ", message \"" : "",
-			  lo[0] && !why[0] ? hard_oneline(lo) : "", lo[0] && !why[0] ? "\"" : "");
+			  lo[0] && !why[0] ? sup_oneline(lo) : "", lo[0] && !why[0] ? "\"" : "");
 	}
 	n_steps++;
 	if (only_ours)
@@ -238,58 +226,13 @@ static void report(const char *scen, bool only_ours)
 
 static struct sup_cgroup cg = { .fd = -1 };
 static struct sup_bpffs fs;
+/* A path on the bpffs (support.h: sup_path). */
+#define in_fs(name) sup_path(fs.dir, name)
 static int prog = -1, prog2 = -1, xdp_prog = -1, xdp_prog2 = -1;
-
-static const char *in_fs(const char *name)
-{
-	static char paths[4][PATH_MAX];
-	static int next;
-	char *p = paths[next++ & 3];
-
-	snprintf(p, PATH_MAX, "%s/%s", fs.dir, name);
-	return p;
-}
-
-/* Programs attached to a cgroup's ingress hook; polls for `want` a while
- * (links are released a little after their last reference). */
-static __u32 attached(int cg_fd, __u32 want)
-{
-	struct sup_query q;
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		if (sup_prog_query(cg_fd, BPF_CGROUP_INET_INGRESS, &q))
-			return 999;
-		if (q.count == want)
-			break;
-		usleep(10000);
-	}
-	return q.count;
-}
-
-/* Whether a link id is gone, polling a while. */
-static bool link_gone(__u32 id)
-{
-	union bpf_attr attr;
-	long fd;
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		memset(&attr, 0, sizeof(attr));
-		attr.link_id = id;
-		fd = sup_bpf(BPF_LINK_GET_FD_BY_ID, &attr, sizeof(attr));
-		if (fd < 0 && errno == ENOENT)
-			return true;
-		if (fd >= 0)
-			close((int)fd);
-		usleep(10000);
-	}
-	return false;
-}
 
 /* A link object of library a for link fd `fd` (which is closed): pinned
  * with raw bpf(2), opened through the library, unpinned through it. */
-static struct bpf_link *wrap(struct api *a, struct run *R, int fd)
+static struct bpf_link *wrap(struct lib *a, struct run *R, int fd)
 {
 	struct bpf_link *l;
 
@@ -311,12 +254,12 @@ static struct bpf_link *wrap(struct api *a, struct run *R, int fd)
 }
 
 /* Link info through the library under test; -errno or 0. */
-static int info_of(struct api *a, int fd, struct bpf_link_info *info)
+static int info_of(struct lib *a, int fd, struct bpf_link_info *info)
 {
 	__u32 len = sizeof(*info);
 
 	memset(info, 0, sizeof(*info));
-	return a->get_info(fd, info, &len);
+	return a->link_get_info_by_fd(fd, info, &len);
 }
 
 /* ---- emfile ------------------------------------------------------------------------ */
@@ -357,7 +300,7 @@ static void restore(void)
 	setrlimit(RLIMIT_NOFILE, &saved_limit);
 }
 
-static void scen_emfile(struct api *a, struct run *R)
+static void scen_emfile(struct lib *a, struct run *R)
 {
 	struct bpf_link *obj = NULL, *none = NULL, *wrapped = NULL;
 	struct bpf_link_info info;
@@ -388,16 +331,16 @@ static void scen_emfile(struct api *a, struct run *R)
 	STEP_FD(R, a, -EMFILE, EMFILE, "",
 		a->link_create(prog, cg.fd, BPF_CGROUP_INET_INGRESS, NULL),
 		"bpf_link_create with no fd free");
-	STEP_FD(R, a, -EMFILE, EMFILE, "", a->get_fd_by_id(id),
+	STEP_FD(R, a, -EMFILE, EMFILE, "", a->link_get_fd_by_id(id),
 		"bpf_link_get_fd_by_id with no fd free");
-	STEP_FD(R, a, -EMFILE, EMFILE, "", a->get_fd_by_id_opts(id, NULL),
+	STEP_FD(R, a, -EMFILE, EMFILE, "", a->link_get_fd_by_id_opts(id, NULL),
 		"bpf_link_get_fd_by_id_opts with no fd free");
 	STEP_PTR(R, a, &none, 0, EMFILE, "failed to open link at <dir>/emfile: -24\n",
 		 a->open(in_fs("emfile")), "bpf_link__open with no fd free");
 	if (none)
 		a->destroy(none);
 	STEP(R, a, 0, 0, "", info_of(a, link, &info), "bpf_link_get_info_by_fd still works");
-	STEP(R, a, 0, 0, "", a->get_next_id(id - 1, &next),
+	STEP(R, a, 0, 0, "", a->link_get_next_id(id - 1, &next),
 	     "bpf_link_get_next_id still works");
 	STEP(R, a, 0, 0, "", a->link_update(link, prog2, NULL), "bpf_link_update still works");
 	STEP(R, a, 0, 0, NULL, a->unpin(obj), "bpf_link__unpin still works");
@@ -429,7 +372,7 @@ static void scen_emfile(struct api *a, struct run *R)
 		"bpf_link_create with only fd 0 free");
 	OBS(R, 1, fcntl(0, F_GETFD) < 0 && errno == EBADF, "fd 0 is free again");
 	STEP_FD(R, a, -EMFILE, EMFILE, "failed to dup FD 0 to FD > 2: -24\n",
-		a->get_fd_by_id(id), "bpf_link_get_fd_by_id with only fd 0 free");
+		a->link_get_fd_by_id(id), "bpf_link_get_fd_by_id with only fd 0 free");
 	OBS(R, 1, fcntl(0, F_GETFD) < 0 && errno == EBADF, "fd 0 is free again");
 	STEP_PTR(R, a, &none, 0, EMFILE, "failed to open link at <dir>/emfile2: -24\n",
 		 a->open(in_fs("emfile2")), "bpf_link__open with only fd 0 free");
@@ -443,10 +386,10 @@ static void scen_emfile(struct api *a, struct run *R)
 	restore();
 
 	/* The link made with only fd 0 free must not survive it. */
-	OBS(R, 1, attached(cg.fd, 1), "programs attached: just the first link");
+	OBS(R, 1, sup_attached(cg.fd, 1), "programs attached: just the first link");
 	STEP_FD(R, a, RET_FD, 0, "", a->link_create(prog, cg.fd, BPF_CGROUP_INET_INGRESS, NULL),
 		"bpf_link_create after the limit is restored");
-	STEP_FD(R, a, RET_FD, 0, "", a->get_fd_by_id(id),
+	STEP_FD(R, a, RET_FD, 0, "", a->link_get_fd_by_id(id),
 		"bpf_link_get_fd_by_id after the limit is restored");
 	STEP_PTR(R, a, &none, 1, 0, "", a->open(in_fs("emfile2")),
 		 "bpf_link__open after the limit is restored");
@@ -462,13 +405,14 @@ out:
 	close(link);
 	unlink(in_fs("emfile"));
 	unlink(in_fs("emfile2"));
-	OBS(R, 1, link_gone(id) && attached(cg.fd, 0) == 0, "the link is gone, nothing attached");
+	OBS(R, 1, sup_link_gone(id) && sup_attached(cg.fd, 0) == 0,
+	    "the link is gone, nothing attached");
 	R->fd_delta = sup_fd_count() - before;
 }
 
 /* ---- bpffs unmounted ------------------------------------------------------------------ */
 
-static void scen_bpffs(struct api *a, struct run *R)
+static void scen_bpffs(struct lib *a, struct run *R)
 {
 	struct sup_bpffs gone;
 	struct bpf_link *obj = NULL;
@@ -509,12 +453,12 @@ static void scen_bpffs(struct api *a, struct run *R)
 	STEP(R, a, -EBUSY, EBUSY, "", a->pin(obj, other), "bpf_link__pin: still 'pinned'");
 	STEP(R, a, 0, 0, "", info_of(a, a->fd(obj), &info), "bpf_link_get_info_by_fd on its fd");
 	OBS(R, 1, info.id == id && info.cgroup.cgroup_id == cg.id, "the link is intact");
-	OBS(R, 1, attached(cg.fd, 1), "its program is still attached");
+	OBS(R, 1, sup_attached(cg.fd, 1), "its program is still attached");
 	STEP(R, a, 0, 0, "", a->link_update(a->fd(obj), prog2, NULL), "bpf_link_update works");
 	STEP(R, a, 0, 0, "", a->detach(obj), "bpf_link__detach works");
 	STEP(R, a, 0, 0, "", a->destroy(obj), "bpf_link__destroy works");
 	obj = NULL;
-	OBS(R, 1, link_gone(id) && attached(cg.fd, 0) == 0, "the link is gone");
+	OBS(R, 1, sup_link_gone(id) && sup_attached(cg.fd, 0) == 0, "the link is gone");
 out:
 	if (obj)
 		a->destroy(obj);
@@ -530,7 +474,7 @@ out:
  * update says ENOLINK, detach (low level and object) still succeeds,
  * destroy and close end the link. *obj and *fd are released.
  */
-static void after_kernel_detach(struct api *a, struct run *R, int *fd, struct bpf_link **obj,
+static void after_kernel_detach(struct lib *a, struct run *R, int *fd, struct bpf_link **obj,
 				__u32 id, int new_prog)
 {
 	STEP(R, a, -ENOLINK, ENOLINK, "", a->link_update(*fd, new_prog, NULL),
@@ -540,10 +484,10 @@ static void after_kernel_detach(struct api *a, struct run *R, int *fd, struct bp
 	STEP(R, a, 0, 0, "", a->destroy(*obj), "bpf_link__destroy");
 	*obj = NULL;
 	SUP_CLOSE(*fd);
-	OBS(R, 1, link_gone(id), "the link is gone");
+	OBS(R, 1, sup_link_gone(id), "the link is gone");
 }
 
-static void scen_cgroup(struct api *a, struct run *R)
+static void scen_cgroup(struct lib *a, struct run *R)
 {
 	struct sup_cgroup victim;
 	struct bpf_link *obj = NULL;
@@ -627,7 +571,7 @@ static int recv_fd(int sock)
  * an XDP link on one end with the library under test, sends the link fd
  * here and exits: nothing holds the namespace any more.
  */
-static int xdp_link_in_dying_netns(struct api *a, struct run *R, __u32 *ifindex)
+static int xdp_link_in_dying_netns(struct lib *a, struct run *R, __u32 *ifindex)
 {
 	int sv[2], fd, status;
 	pid_t pid;
@@ -667,7 +611,7 @@ static int xdp_link_in_dying_netns(struct api *a, struct run *R, __u32 *ifindex)
 	return fd;
 }
 
-static void scen_netns(struct api *a, struct run *R)
+static void scen_netns(struct lib *a, struct run *R)
 {
 	struct bpf_link *obj = NULL;
 	struct bpf_link_info info;
@@ -734,7 +678,7 @@ static bool read_full(int fd, void *buf, size_t len)
 
 static void scen_procfs(void)
 {
-	struct api *a = &hard_api[OURS];
+	struct lib *a = &libs[OURS];
 	struct run *R = &runs[OURS];
 	int p[2], status;
 	pid_t pid;
@@ -795,14 +739,14 @@ static void scen_procfs(void)
 
 /* ---- main ---------------------------------------------------------------------------- */
 
-static void scenario(const char *name, void (*fn)(struct api *, struct run *))
+static void scenario(const char *name, void (*fn)(struct lib *, struct run *))
 {
 	int lib;
 
 	for (lib = 0; lib < NLIB; lib++) {
 		memset(&runs[lib], 0, sizeof(runs[lib]));
 		snprintf(runs[lib].dirtok, sizeof(runs[lib].dirtok), "%s", fs.dir);
-		fn(&hard_api[lib], &runs[lib]);
+		fn(&libs[lib], &runs[lib]);
 	}
 	report(name, false);
 }
@@ -855,7 +799,6 @@ out:
 	SUP_CLOSE(xdp_prog2);
 	sup_bpffs_umount(&fs);
 	sup_cgroup_destroy(&cg);
-	hard_api[OURS].set_print(NULL);
-	hard_api[REF].set_print(NULL);
+	twin_print_off();
 	return sup_done();
 }

@@ -562,30 +562,6 @@ static int arenas(void)
 	return n;
 }
 
-static bool under_tool(void)
-{
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-	return true;
-#else
-	return sup_under_valgrind();
-#endif
-}
-
-static __u32 attached(int cg_fd)
-{
-	struct sup_query q;
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		if (sup_prog_query(cg_fd, BPF_CGROUP_INET_INGRESS, &q))
-			return 999;
-		if (q.count == 0)
-			break;
-		usleep(10000);
-	}
-	return q.count;
-}
-
 static double now(void)
 {
 	struct timespec t;
@@ -618,7 +594,7 @@ int main(int argc, char **argv)
 	if (iters < 10)
 		iters = 10;
 	sup_require_root();
-	tool = under_tool();
+	tool = sup_under_tool();
 
 	ncg = nthreads < MAX_OWN_CG ? nthreads : MAX_OWN_CG;
 	for (i = 0; i < MAX_OWN_CG; i++)
@@ -695,9 +671,9 @@ int main(int argc, char **argv)
 	CHECK(cb_calls[0] > 0 && cb_calls[1] > 0,
 	      "both swapped callbacks received warnings (%lu, %lu)", cb_calls[0], cb_calls[1]);
 	CHECK_EQ(cb_bad, 0, "every message starts with \"libbpf: \"");
-	CHECK_EQ(attached(shared_cg.fd), 0, "nothing left attached to the shared cgroup");
+	CHECK_EQ(sup_attached(shared_cg.fd, 0), 0, "nothing left attached to the shared cgroup");
 	for (i = 0; i < ncg; i++)
-		CHECK_EQ(attached(own_cg[i].fd), 0, "nothing left attached to cgroup %d", i);
+		CHECK_EQ(sup_attached(own_cg[i].fd, 0), 0, "nothing left attached to cgroup %d", i);
 	CHECK_EQ(fds1, fds0, "fds after the run == before");
 	printf("# anonymous rss %ld -> %ld (%+ld), heap in use %ld -> %ld (%+ld), malloc arenas "
 	       "%d -> %d\n", rss0, rss1, rss1 - rss0, heap0, heap1, heap1 - heap0, arenas0,

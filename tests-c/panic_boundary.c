@@ -51,24 +51,6 @@ static int capture(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-/* The messages with newlines shown as \n, for the TAP line. */
-static const char *shown(void)
-{
-	static char out[sizeof(msgs) * 2];
-	size_t i, n = 0;
-
-	for (i = 0; msgs[i] && n + 3 < sizeof(out); i++) {
-		if (msgs[i] == '\n') {
-			out[n++] = '\\';
-			out[n++] = 'n';
-		} else {
-			out[n++] = msgs[i];
-		}
-	}
-	out[n] = 0;
-	return out;
-}
-
 static void reset(void)
 {
 	msgs[0] = 0;
@@ -115,7 +97,7 @@ static void check_int(const char *fn, int r, int err)
 	CHECK(r == -ENOTRECOVERABLE && err == ENOTRECOVERABLE && warned_once(fn),
 	      "%s panicking: returns %d, errno %d (want -ENOTRECOVERABLE, ENOTRECOVERABLE), "
 	      "messages \"%s\"",
-	      fn, r, err, shown());
+	      fn, r, err, sup_oneline(msgs));
 }
 
 static void *other_thread(void *arg)
@@ -134,20 +116,6 @@ static void *other_thread(void *arg)
 	CHECK(bpf_link_detach(-1) == -EBADF, "and that thread goes on: bpf_link_detach(-1) "
 					     "is -EBADF again");
 	return NULL;
-}
-
-static bool libgcc_s_loaded(void)
-{
-	char line[512];
-	bool found = false;
-	FILE *f = fopen("/proc/self/maps", "re");
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, "libgcc_s") != NULL;
-	fclose(f);
-	return found;
 }
 
 int main(void)
@@ -195,7 +163,7 @@ int main(void)
 	err = errno;
 	CHECK(r == -ENOTRECOVERABLE && err == ENOTRECOVERABLE && warned_once("bpf_link_create"),
 	      "bpf_link_create with options panicking: %d, errno %d, messages \"%s\"", r, err,
-	      shown());
+	      sup_oneline(msgs));
 
 	arm("bpf_link_update");
 	reset();
@@ -234,14 +202,15 @@ int main(void)
 	CHECK(!l && err == ENOTRECOVERABLE && warned_once("bpf_link__open"),
 	      "bpf_link__open panicking: %s, errno %d (want NULL, ENOTRECOVERABLE), messages "
 	      "\"%s\"",
-	      l ? "non-NULL" : "NULL", err, shown());
+	      l ? "non-NULL" : "NULL", err, sup_oneline(msgs));
 
 	/* A value function: its fallback. */
 	arm("libbpf_bpf_link_type_str");
 	reset();
 	s = libbpf_bpf_link_type_str(BPF_LINK_TYPE_CGROUP);
 	CHECK(!s && warned_once("libbpf_bpf_link_type_str"),
-	      "libbpf_bpf_link_type_str panicking: NULL (its fallback), messages \"%s\"", shown());
+	      "libbpf_bpf_link_type_str panicking: NULL (its fallback), messages \"%s\"",
+	      sup_oneline(msgs));
 
 	/* The process goes on. */
 	arm(NULL);
@@ -252,7 +221,7 @@ int main(void)
 	      "disarmed: the same functions answer normally again");
 	CHECK(pthread_create(&t, NULL, other_thread, NULL) == 0 && pthread_join(t, NULL) == 0,
 	      "a second thread ran");
-	CHECK(!libgcc_s_loaded(),
+	CHECK(!sup_maps_has("libgcc_s"),
 	      "libgcc_s.so was not loaded: the unwinder inside the library caught every panic");
 
 	/* Many panics: nothing accumulates. */

@@ -274,6 +274,49 @@ __u32 sup_link_prog_id(int link_fd)
 	return obj_info(link_fd, &info, sizeof(info)) ? info.prog_id : 0;
 }
 
+int sup_link_type(int link_fd)
+{
+	struct bpf_link_info info;
+
+	return obj_info(link_fd, &info, sizeof(info)) ? (int)info.type : -1;
+}
+
+int sup_link_fd_by_id(__u32 id)
+{
+	union bpf_attr attr;
+	long fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_id = id;
+	fd = sup_bpf(BPF_LINK_GET_FD_BY_ID, &attr, sizeof(attr));
+	return fd < 0 ? neg_errno() : (int)fd;
+}
+
+bool sup_link_alive(__u32 id)
+{
+	int fd = sup_link_fd_by_id(id);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+bool sup_link_gone(__u32 id)
+{
+	int i, fd;
+
+	for (i = 0; id && i < 300; i++) {
+		fd = sup_link_fd_by_id(id);
+		if (fd == -ENOENT)
+			return true;
+		if (fd >= 0)
+			close(fd);
+		usleep(10000);
+	}
+	return false;
+}
+
 int sup_stats_enable(void)
 {
 	union bpf_attr attr;
@@ -324,6 +367,21 @@ int sup_prog_query(int target, enum bpf_attach_type type, struct sup_query *q)
 	q->revision = attr.query.revision;
 	q->attach_flags = attr.query.attach_flags;
 	return 0;
+}
+
+__u32 sup_attached(int cgroup_fd, __u32 want)
+{
+	struct sup_query q;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (sup_prog_query(cgroup_fd, BPF_CGROUP_INET_INGRESS, &q))
+			return 999;
+		if (q.count == want)
+			break;
+		usleep(10000);
+	}
+	return q.count;
 }
 
 int sup_obj_pin(int fd, const char *path)
@@ -904,6 +962,56 @@ bool sup_fd_cloexec(int fd)
 	return flags >= 0 && (flags & FD_CLOEXEC);
 }
 
+bool sup_fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Paths and text
+ */
+
+bool sup_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+bool sup_str_eq(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+const char *sup_path(const char *dir, const char *name)
+{
+	static char paths[16][PATH_MAX];
+	static unsigned int next;
+	char *p = paths[next++ % 16];
+
+	snprintf(p, PATH_MAX, "%s/%s", dir, name);
+	return p;
+}
+
+const char *sup_oneline(const char *s)
+{
+	static char out[4][16384];
+	static unsigned int next;
+	char *o = out[next++ % 4];
+	size_t n = 0;
+
+	for (; *s && n + 3 < sizeof(out[0]); s++) {
+		if (*s == '\n') {
+			o[n++] = '\\';
+			o[n++] = 'n';
+		} else {
+			o[n++] = *s;
+		}
+	}
+	o[n] = 0;
+	return o;
+}
+
 /* ------------------------------------------------------------------------
  * Process measurements
  */
@@ -927,18 +1035,32 @@ long sup_statm_bytes(bool anon_only)
 	return (anon_only ? res - shared : res) * sysconf(_SC_PAGESIZE);
 }
 
-bool sup_under_valgrind(void)
+bool sup_maps_has(const char *needle)
 {
 	char line[512];
-	bool vg = false;
+	bool found = false;
 	FILE *f = fopen("/proc/self/maps", "re");
 
 	if (!f)
 		return false;
-	while (!vg && fgets(line, sizeof(line), f))
-		vg = strstr(line, "vgpreload") != NULL;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
 	fclose(f);
-	return vg;
+	return found;
+}
+
+bool sup_under_valgrind(void)
+{
+	return sup_maps_has("vgpreload");
+}
+
+bool sup_under_tool(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+	return true;
+#else
+	return sup_under_valgrind();
+#endif
 }
 
 /* ------------------------------------------------------------------------

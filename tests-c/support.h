@@ -228,6 +228,26 @@ static inline bool sup_need(const char *names, const char *fmt, ...)
 }
 
 /* ------------------------------------------------------------------------
+ * libbpf's struct bpf_link
+ *
+ * Its internal layout (libbpf_internal.h), which bpflink shares so that
+ * link objects cross between the two libraries. Tests build objects of
+ * their own on top of it, the way libbpf's perf-event and struct_ops
+ * links do, and hand them to either library as a struct bpf_link *.
+ */
+struct lb_link {
+	int (*detach)(struct lb_link *link);
+	void (*dealloc)(struct lb_link *link);
+	char *pin_path;
+	int fd;
+	bool disconnected;
+};
+_Static_assert(sizeof(void *) != 8 || sizeof(struct lb_link) == 32, "libbpf's layout");
+_Static_assert(sizeof(void *) != 8 || offsetof(struct lb_link, pin_path) == 16, "pin_path");
+_Static_assert(sizeof(void *) != 8 || offsetof(struct lb_link, fd) == 24, "fd");
+_Static_assert(sizeof(void *) != 8 || offsetof(struct lb_link, disconnected) == 28, "flag");
+
+/* ------------------------------------------------------------------------
  * Raw bpf(2): programs, maps, queries, pins
  */
 
@@ -261,6 +281,19 @@ __u32 sup_link_id(int link_fd);
 /* Id of the program a link runs now, as the kernel reports it; 0 on
  * failure. An observer independent of the library's link info. */
 __u32 sup_link_prog_id(int link_fd);
+/* The kernel's link type (enum bpf_link_type) of a link fd; -1 when the
+ * kernel gives no object information for the fd. */
+int sup_link_type(int link_fd);
+
+/*
+ * Links by id, with raw BPF_LINK_GET_FD_BY_ID: a new fd for the link with
+ * this id, or -errno (-ENOENT once it is gone); whether it exists now; and
+ * whether it is gone, polled for up to 3 s, since the kernel frees a link
+ * a little after its last reference goes (false for id 0).
+ */
+int sup_link_fd_by_id(__u32 id);
+bool sup_link_alive(__u32 id);
+bool sup_link_gone(__u32 id);
 
 /*
  * Program run statistics, to see that an attached program really runs:
@@ -289,6 +322,10 @@ struct sup_query {
 };
 /* target: an ifindex for tcx, a cgroup fd for cgroups. Returns 0 or -errno. */
 int sup_prog_query(int target, enum bpf_attach_type type, struct sup_query *q);
+/* How many programs run on a cgroup's BPF_CGROUP_INET_INGRESS hook, polled
+ * for up to 3 s until the count is `want` (a released link leaves the hook
+ * a little later); 999 when the query fails. */
+__u32 sup_attached(int cgroup_fd, __u32 want);
 
 /* BPF_OBJ_PIN / BPF_OBJ_GET, for the pinning tests (the library under test
  * exports no pin function). 0 / fd, or -errno. */
@@ -406,6 +443,23 @@ int sup_file_offset(const void *addr, char *path, size_t path_len, unsigned long
 int sup_fd_count(void);
 /* Whether fd is open with FD_CLOEXEC. */
 bool sup_fd_cloexec(int fd);
+/* Whether fd is open at all. */
+bool sup_fd_open(int fd);
+
+/* ------------------------------------------------------------------------
+ * Paths and text
+ */
+
+/* Whether anything (file, directory, dangling symlink) is at path (lstat). */
+bool sup_exists(const char *path);
+/* Both strings there and equal (a NULL is equal to nothing). */
+bool sup_str_eq(const char *a, const char *b);
+/* "<dir>/<name>" in one of 16 static PATH_MAX buffers taken in turn, so
+ * that a few such paths can be alive at once (one call's arguments). */
+const char *sup_path(const char *dir, const char *name);
+/* s with every newline written as the two characters \n, for the text of
+ * a case; in one of 4 static buffers taken in turn. Up to 8 KiB of s. */
+const char *sup_oneline(const char *s);
 
 /* ------------------------------------------------------------------------
  * Process measurements (leak checks)
@@ -415,8 +469,14 @@ bool sup_fd_cloexec(int fd);
  * anon_only, minus shared (file-backed and shmem) pages, so that library
  * code paged in on first use does not count. -1 if unreadable. */
 long sup_statm_bytes(bool anon_only);
+/* Whether a line of /proc/self/maps (a mapped file) contains `needle`. */
+bool sup_maps_has(const char *needle);
 /* Whether this process runs under valgrind (its preload is mapped). */
 bool sup_under_valgrind(void);
+/* Whether a memory or thread checker watches this process: valgrind, or a
+ * build with AddressSanitizer or ThreadSanitizer (support.c is compiled
+ * with the same flags as the test, so it knows). */
+bool sup_under_tool(void);
 
 /* ------------------------------------------------------------------------
  * bpftool as an independent observer

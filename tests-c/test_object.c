@@ -49,23 +49,9 @@
 #endif
 
 /* ------------------------------------------------------------------------
- * libbpf's internal layout of struct bpf_link (libbpf_internal.h), which
- * bpflink shares so that link objects cross between the two libraries.
- * The subclass cases below build objects of their own on top of it, the
- * way libbpf's perf-event and struct_ops links do.
+ * Objects of libbpf's layout (support.h: struct lb_link), built by the
+ * subclass cases below, as the struct bpf_link the API takes.
  */
-struct lb_link {
-	int (*detach)(struct lb_link *link);
-	void (*dealloc)(struct lb_link *link);
-	char *pin_path;
-	int fd;
-	bool disconnected;
-};
-_Static_assert(sizeof(void *) != 8 || sizeof(struct lb_link) == 32, "libbpf's layout");
-_Static_assert(sizeof(void *) != 8 || offsetof(struct lb_link, pin_path) == 16, "pin_path");
-_Static_assert(sizeof(void *) != 8 || offsetof(struct lb_link, fd) == 24, "fd");
-_Static_assert(sizeof(void *) != 8 || offsetof(struct lb_link, disconnected) == 28, "flag");
-
 static struct bpf_link *as_link(struct lb_link *l)
 {
 	return (struct bpf_link *)l;
@@ -104,33 +90,16 @@ static void log_reset(void)
 	logbuf[0] = 0;
 }
 
-/* The log with newlines shown as \n, for the case text. */
-static const char *log_shown(void)
-{
-	static char out[sizeof(logbuf) * 2];
-	size_t i, o = 0;
-
-	for (i = 0; logbuf[i] && o + 3 < sizeof(out); i++) {
-		if (logbuf[i] == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else {
-			out[o++] = logbuf[i];
-		}
-	}
-	out[o] = 0;
-	return out;
-}
-
 /* The log is exactly the expected text (printf format). */
 #define CHECK_LOG(what, ...)                                                       \
 	({                                                                         \
 		char __want[1024];                                                 \
 		snprintf(__want, sizeof(__want), __VA_ARGS__);                     \
 		CHECK(!strcmp(logbuf, __want), "%s: message \"%s\"", what,         \
-		      log_shown());                                                \
+		      sup_oneline(logbuf));                                        \
 	})
-#define CHECK_NO_LOG(what) CHECK(loglen == 0, "%s: no message (\"%s\")", what, log_shown())
+#define CHECK_NO_LOG(what)                                                         \
+	CHECK(loglen == 0, "%s: no message (\"%s\")", what, sup_oneline(logbuf))
 
 /* ------------------------------------------------------------------------
  * Fixtures of this file
@@ -140,25 +109,9 @@ static struct sup_bpffs fs;
 static int prog = -1, prog2 = -1;
 static char tmpdir[64]; /* a directory that is not on a bpffs */
 
-static const char *in_fs(const char *name)
-{
-	static char paths[8][256];
-	static int next;
-	char *p = paths[next++ % 8];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", fs.dir, name);
-	return p;
-}
-
-static const char *in_tmp(const char *name)
-{
-	static char paths[4][256];
-	static int next;
-	char *p = paths[next++ % 4];
-
-	snprintf(p, sizeof(paths[0]), "%s/%s", tmpdir, name);
-	return p;
-}
+/* Paths on the bpffs and in the directory off it (support.h: sup_path). */
+#define in_fs(name) sup_path(fs.dir, name)
+#define in_tmp(name) sup_path(tmpdir, name)
 
 /* A fresh cgroup link fd running `prog`, or -errno. */
 static int cgroup_link_fd(int p)
@@ -185,46 +138,10 @@ static __u32 obj_link_id(const struct bpf_link *l)
 	return sup_link_id(bpf_link__fd(l));
 }
 
-/* An fd for the link with this id (raw bpf(2)), or -errno. */
-static int fd_by_id(__u32 id)
-{
-	union bpf_attr attr;
-	long fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.link_id = id;
-	fd = sup_bpf(BPF_LINK_GET_FD_BY_ID, &attr, sizeof(attr));
-	return fd < 0 ? -errno : (int)fd;
-}
-
-static bool link_alive(__u32 id)
-{
-	int fd = fd_by_id(id);
-
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
-}
-
-/* Polls until the link with this id is gone (the kernel frees links a
- * little after their last reference). */
-static bool link_gone(__u32 id)
-{
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		if (id && fd_by_id(id) == -ENOENT)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
 /* The program the link with this id runs, 0 if none. */
 static __u32 prog_of_link(__u32 id)
 {
-	int fd = fd_by_id(id);
+	int fd = sup_link_fd_by_id(id);
 	__u32 p;
 
 	if (fd < 0)
@@ -232,40 +149,6 @@ static __u32 prog_of_link(__u32 id)
 	p = sup_link_prog_id(fd);
 	close(fd);
 	return p;
-}
-
-/* Programs attached to the test cgroup's ingress hook; polls a little for
- * the expected count, since releasing a link may be deferred. */
-static __u32 attached(__u32 want)
-{
-	struct sup_query q;
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		if (sup_prog_query(cg.fd, BPF_CGROUP_INET_INGRESS, &q))
-			return 999;
-		if (q.count == want)
-			break;
-		usleep(10000);
-	}
-	return q.count;
-}
-
-static bool is_open(int fd)
-{
-	return fcntl(fd, F_GETFD) >= 0;
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return lstat(path, &st) == 0;
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-	return a && b && !strcmp(a, b);
 }
 
 /* ------------------------------------------------------------------------
@@ -292,14 +175,14 @@ static void test_from_fd(void)
 	CHECK_EQ(bpf_link__fd(l), fd, "from_fd: bpf_link__fd is the fd given");
 	CHECK(bpf_link__pin_path(l) == NULL, "from_fd: not pinned");
 	CHECK_EQ(sup_fd_count(), n0 + 1, "from_fd: no fd opened or closed");
-	CHECK_EQ(attached(1), 1, "from_fd: the link is attached");
+	CHECK_EQ(sup_attached(cg.fd, 1), 1, "from_fd: the link is attached");
 	errno = 0;
 	CHECK_EQ(bpf_link__destroy(l), 0, "from_fd: destroy");
 	CHECK_EQ(errno, 0, "from_fd: destroy left errno alone");
-	CHECK(!is_open(fd) && errno == EBADF, "from_fd: destroy closed the fd it owned");
+	CHECK(!sup_fd_open(fd) && errno == EBADF, "from_fd: destroy closed the fd it owned");
 	CHECK_EQ(sup_fd_count(), n0, "from_fd: fd count back to where it was");
-	CHECK(link_gone(id), "from_fd: the link is gone");
-	CHECK_EQ(attached(0), 0, "from_fd: nothing attached any more");
+	CHECK(sup_link_gone(id), "from_fd: the link is gone");
+	CHECK_EQ(sup_attached(cg.fd, 0), 0, "from_fd: nothing attached any more");
 
 	/* Not links: refused, and the fd stays the caller's. */
 	map = sup_map_create(BPF_MAP_TYPE_ARRAY, 4, 4, 1);
@@ -320,7 +203,7 @@ static void test_from_fd(void)
 			if (l)
 				bpf_link__destroy(l);
 			CHECK_NO_LOG("from_fd(not a link)");
-			CHECK(is_open(fds[i]), "from_fd(%s): the fd is still open", what[i]);
+			CHECK(sup_fd_open(fds[i]), "from_fd(%s): the fd is still open", what[i]);
 		}
 		CHECK_EQ(sup_prog_id(prog), before_prog, "from_fd: the program fd still works");
 		CHECK_EQ(sup_map_id(map), before_map, "from_fd: the map fd still works");
@@ -371,10 +254,10 @@ static void test_pin(void)
 	CHECK_EQ(bpf_link__pin(l, path), 0, "pin: at %s", path);
 	CHECK_LOG("pin", "<2>libbpf: link fd=%d: pinned at %s\n", fd, path);
 	pp = bpf_link__pin_path(l);
-	CHECK(str_eq(pp, path) && pp != path, "pin: pin_path is a copy of the path (%s)",
+	CHECK(sup_str_eq(pp, path) && pp != path, "pin: pin_path is a copy of the path (%s)",
 	      pp ? pp : "NULL");
 	path[0] = 'X';
-	CHECK(str_eq(bpf_link__pin_path(l), in_fs("link")), "pin: the copy does not follow the "
+	CHECK(sup_str_eq(bpf_link__pin_path(l), in_fs("link")), "pin: the copy does not follow the "
 	      "caller's buffer");
 	snprintf(path, sizeof(path), "%s", in_fs("link"));
 	CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode), "pin: the pin file exists");
@@ -393,15 +276,15 @@ static void test_pin(void)
 	log_reset();
 	CHECK_ERR(bpf_link__pin(l, in_fs("other")), EBUSY, "pin twice");
 	CHECK_NO_LOG("pin twice");
-	CHECK(!exists(in_fs("other")), "pin twice: no second pin file");
+	CHECK(!sup_exists(in_fs("other")), "pin twice: no second pin file");
 	CHECK(bpf_link__pin_path(l) == pp, "pin twice: pin_path unchanged");
 
 	/* The pin holds the link once every fd is gone. */
 	CHECK_EQ(bpf_link__destroy(l), 0, "pinned: destroy the only object");
-	CHECK(exists(path), "pinned: destroy leaves the pin file");
+	CHECK(sup_exists(path), "pinned: destroy leaves the pin file");
 	usleep(20000);
-	CHECK(link_alive(id), "pinned: the link outlives every fd");
-	CHECK_EQ(attached(1), 1, "pinned: and stays attached");
+	CHECK(sup_link_alive(id), "pinned: the link outlives every fd");
+	CHECK_EQ(sup_attached(cg.fd, 1), 1, "pinned: and stays attached");
 
 	/* bpf_link__open of that pin: the same link, its path remembered. */
 	log_reset();
@@ -413,7 +296,7 @@ static void test_pin(void)
 		CHECK(sup_fd_cloexec(bpf_link__fd(m)) && bpf_link__fd(m) >= 3,
 		      "open: its fd is >= 3 and close-on-exec");
 		p = bpf_link__pin_path(m);
-		CHECK(str_eq(p, path) && p != path, "open: pin_path is a copy of the path");
+		CHECK(sup_str_eq(p, path) && p != path, "open: pin_path is a copy of the path");
 		CHECK_EQ(prog_of_link(id), sup_prog_id(prog), "open: runs the same program");
 
 		/* unpin: the file goes, the link stays while the object holds it. */
@@ -423,21 +306,21 @@ static void test_pin(void)
 		CHECK_EQ(bpf_link__unpin(m), 0, "unpin");
 		CHECK_EQ(errno, 0, "unpin: errno untouched on success");
 		CHECK_LOG("unpin", "<2>libbpf: link fd=%d: unpinned from %s\n", fd, path);
-		CHECK(!exists(path), "unpin: the pin file is gone");
+		CHECK(!sup_exists(path), "unpin: the pin file is gone");
 		CHECK(bpf_link__pin_path(m) == NULL, "unpin: pin_path is NULL");
-		CHECK(link_alive(id), "unpin: the object still holds the link");
+		CHECK(sup_link_alive(id), "unpin: the object still holds the link");
 		log_reset();
 		CHECK_ERR(bpf_link__unpin(m), EINVAL, "unpin twice");
 		CHECK_NO_LOG("unpin twice");
 
 		/* Pin again after unpin. */
 		CHECK_EQ(bpf_link__pin(m, path), 0, "pin after unpin");
-		CHECK(exists(path) && str_eq(bpf_link__pin_path(m), path),
+		CHECK(sup_exists(path) && sup_str_eq(bpf_link__pin_path(m), path),
 		      "pin after unpin: file and pin_path back");
 		CHECK_EQ(bpf_link__unpin(m), 0, "unpin once more");
 		CHECK_EQ(bpf_link__destroy(m), 0, "open: destroy");
-		CHECK(link_gone(id), "open: no pin and no fd: the link is gone");
-		CHECK_EQ(attached(0), 0, "open: nothing attached any more");
+		CHECK(sup_link_gone(id), "open: no pin and no fd: the link is gone");
+		CHECK_EQ(sup_attached(cg.fd, 0), 0, "open: nothing attached any more");
 	}
 
 	/* Error paths, on a fresh unpinned object. */
@@ -454,7 +337,7 @@ static void test_pin(void)
 	CHECK(stat(in_fs("newdir"), &st) == 0 && S_ISDIR(st.st_mode) &&
 		      (st.st_mode & 07777) == 0700,
 	      "pin: the directory was made with mode 0700 (%o)", st.st_mode & 07777);
-	CHECK(exists(path), "pin: the pin is inside it");
+	CHECK(sup_exists(path), "pin: the pin is inside it");
 	CHECK_EQ(bpf_link__unpin(l), 0, "unpin from the new directory");
 	CHECK_EQ(rmdir(in_fs("newdir")), 0, "the directory is empty again");
 
@@ -463,7 +346,7 @@ static void test_pin(void)
 	log_reset();
 	CHECK_ERR(bpf_link__pin(l, path), ENOENT, "pin: two directory levels missing");
 	CHECK_LOG("pin: two levels missing", "<0>libbpf: failed to mkdir %s: -ENOENT\n", path);
-	CHECK(!exists(in_fs("a")), "pin: no directory made");
+	CHECK(!sup_exists(in_fs("a")), "pin: no directory made");
 	CHECK(bpf_link__pin_path(l) == NULL, "pin: still not pinned");
 
 	/* Not on a bpffs: the directory exists, or is made first. */
@@ -471,7 +354,7 @@ static void test_pin(void)
 	log_reset();
 	CHECK_ERR(bpf_link__pin(l, path), EINVAL, "pin: path not on a bpffs");
 	CHECK_LOG("pin: not on bpffs", "<0>libbpf: specified path %s is not on BPF FS\n", path);
-	CHECK(!exists(path), "pin: nothing pinned there");
+	CHECK(!sup_exists(path), "pin: nothing pinned there");
 	snprintf(path, sizeof(path), "%s", in_tmp("sub/link"));
 	log_reset();
 	CHECK_ERR(bpf_link__pin(l, path), EINVAL, "pin: missing directory not on a bpffs");
@@ -522,13 +405,13 @@ static void test_pin(void)
 		log_reset();
 		CHECK_EQ(bpf_link__pin(l, "relative"), 0, "pin(\"relative\") inside the bpffs");
 		CHECK_LOG("pin relative", "<2>libbpf: link fd=%d: pinned at relative\n", fd);
-		CHECK(exists(in_fs("relative")), "pin relative: the file is there");
+		CHECK(sup_exists(in_fs("relative")), "pin relative: the file is there");
 		CHECK_EQ(bpf_link__unpin(l), 0, "unpin relative");
-		CHECK(!exists(in_fs("relative")), "unpin relative: the file is gone");
+		CHECK(!sup_exists(in_fs("relative")), "unpin relative: the file is gone");
 		CHECK_EQ(chdir("/"), 0, "cd back to /");
 	}
 	CHECK_EQ(bpf_link__destroy(l), 0, "pin errors: destroy");
-	CHECK_EQ(attached(0), 0, "pin errors: nothing attached any more");
+	CHECK_EQ(sup_attached(cg.fd, 0), 0, "pin errors: nothing attached any more");
 }
 
 /* ------------------------------------------------------------------------
@@ -548,7 +431,7 @@ static void test_unpin_errors(void)
 	log_reset();
 	CHECK_ERR(bpf_link__unpin(l), ENOENT, "unpin: unlink fails");
 	CHECK_NO_LOG("unpin: unlink fails");
-	CHECK(str_eq(bpf_link__pin_path(l), path), "unpin: a failed unlink keeps the pin path");
+	CHECK(sup_str_eq(bpf_link__pin_path(l), path), "unpin: a failed unlink keeps the pin path");
 	CHECK_ERR(bpf_link__pin(l, in_fs("elsewhere")), EBUSY,
 		  "unpin failed: the object still counts as pinned");
 
@@ -558,7 +441,7 @@ static void test_unpin_errors(void)
 	CHECK_EQ(bpf_link__unpin(l), 0, "unpin after the file came back");
 	CHECK_LOG("unpin after re-pin", "<2>libbpf: link fd=%d: unpinned from %s\n",
 		  bpf_link__fd(l), path);
-	CHECK(!exists(path) && bpf_link__pin_path(l) == NULL, "unpin: file and pin_path gone");
+	CHECK(!sup_exists(path) && bpf_link__pin_path(l) == NULL, "unpin: file and pin_path gone");
 
 	/* A file of another kind at the remembered path is removed just the
 	 * same: unpin unlinks whatever is there. */
@@ -569,11 +452,11 @@ static void test_unpin_errors(void)
 
 		CHECK(map >= 0 && sup_obj_pin(map, path) == 0, "a map pinned at the link's path");
 		CHECK_EQ(bpf_link__unpin(l), 0, "unpin removes whatever file is at its path");
-		CHECK(!exists(path), "unpin: the map's pin is gone");
+		CHECK(!sup_exists(path), "unpin: the map's pin is gone");
 		SUP_CLOSE(map);
 	}
 	CHECK_EQ(bpf_link__destroy(l), 0, "unpin errors: destroy");
-	CHECK(link_gone(id), "unpin errors: the link is gone");
+	CHECK(sup_link_gone(id), "unpin errors: the link is gone");
 }
 
 /* ------------------------------------------------------------------------
@@ -625,16 +508,16 @@ static void test_open(void)
 			fd = bpf_link__fd(l);
 			CHECK_EQ(i == 0 ? sup_map_id(fd) : sup_prog_id(fd), want,
 				 "open(pinned %s): the fd is the %s", names[i], names[i]);
-			CHECK(str_eq(bpf_link__pin_path(l), path), "open(pinned %s): pin_path",
+			CHECK(sup_str_eq(bpf_link__pin_path(l), path), "open(pinned %s): pin_path",
 			      names[i]);
 			errno = 0;
 			CHECK(bpflink_link_from_fd(fd) == NULL && errno == EINVAL,
 			      "from_fd of the same fd: refused (%d)", errno);
-			CHECK(is_open(fd), "from_fd refusal: the object's fd stays open");
+			CHECK(sup_fd_open(fd), "from_fd refusal: the object's fd stays open");
 			CHECK_ERR(bpf_link__detach(l), EINVAL,
 				  "detach of a pinned %s (kernel: not a link)", names[i]);
 			CHECK_EQ(bpf_link__destroy(l), 0, "open(pinned %s): destroy", names[i]);
-			CHECK(!is_open(fd), "open(pinned %s): destroy closed its fd", names[i]);
+			CHECK(!sup_fd_open(fd), "open(pinned %s): destroy closed its fd", names[i]);
 			unlink(path);
 		}
 		SUP_CLOSE(map);
@@ -664,14 +547,14 @@ static void test_disconnect_detach(void)
 	errno = 0;
 	CHECK_EQ(bpf_link__destroy(l), 0, "disconnect: destroy");
 	CHECK_EQ(errno, 0, "disconnect: destroy left errno alone");
-	CHECK(is_open(fd), "disconnect: destroy left the fd open");
+	CHECK(sup_fd_open(fd), "disconnect: destroy left the fd open");
 	CHECK(sup_link_id(fd) == id, "disconnect: and it is still the link");
-	CHECK(link_alive(id) && prog_of_link(id) == sup_prog_id(prog),
+	CHECK(sup_link_alive(id) && prog_of_link(id) == sup_prog_id(prog),
 	      "disconnect: the link lives on with the same program");
-	CHECK_EQ(attached(1), 1, "disconnect: still attached");
+	CHECK_EQ(sup_attached(cg.fd, 1), 1, "disconnect: still attached");
 	close(fd);
-	CHECK(link_gone(id), "disconnect: closing the fd by hand releases it");
-	CHECK_EQ(attached(0), 0, "disconnect: detached once the fd is closed");
+	CHECK(sup_link_gone(id), "disconnect: closing the fd by hand releases it");
+	CHECK_EQ(sup_attached(cg.fd, 0), 0, "disconnect: detached once the fd is closed");
 
 	/* detach: the kernel side ends, object and fd remain. */
 	l = new_link();
@@ -684,14 +567,14 @@ static void test_disconnect_detach(void)
 	CHECK_EQ(bpf_link__detach(l), 0, "detach");
 	CHECK_EQ(errno, 0, "detach: errno untouched");
 	CHECK_NO_LOG("detach");
-	CHECK_EQ(attached(0), 0, "detach: nothing attached to the cgroup");
-	CHECK(bpf_link__fd(l) == fd && is_open(fd), "detach: the object keeps its fd");
+	CHECK_EQ(sup_attached(cg.fd, 0), 0, "detach: nothing attached to the cgroup");
+	CHECK(bpf_link__fd(l) == fd && sup_fd_open(fd), "detach: the object keeps its fd");
 	CHECK(sup_link_info(fd, &info) == 0 && info.id == id && info.cgroup.cgroup_id == 0,
 	      "detach: the link is defunct (cgroup id 0)");
 	CHECK_ERR(bpf_link_update(fd, prog2, NULL), ENOLINK, "detach: update now fails (kernel)");
 	CHECK_EQ(bpf_link__destroy(l), 0, "destroy after detach");
-	CHECK(!is_open(fd), "destroy after detach: fd closed");
-	CHECK(link_gone(id), "destroy after detach: the link is gone");
+	CHECK(!sup_fd_open(fd), "destroy after detach: fd closed");
+	CHECK(sup_link_gone(id), "destroy after detach: the link is gone");
 	CHECK_EQ(sup_fd_count(), n0, "disconnect/detach: fd count back");
 }
 
@@ -716,9 +599,9 @@ static void test_detach_refused(void)
 		log_reset();
 		CHECK_ERR(bpf_link__detach(l), EOPNOTSUPP, "detach of a perf_event link");
 		CHECK_NO_LOG("detach perf_event");
-		CHECK(link_alive(id), "perf_event: the link is unaffected");
+		CHECK(sup_link_alive(id), "perf_event: the link is unaffected");
 		CHECK_EQ(bpf_link__destroy(l), 0, "perf_event: destroy");
-		CHECK(link_gone(id), "perf_event: gone after destroy");
+		CHECK(sup_link_gone(id), "perf_event: gone after destroy");
 	} else if (fd >= 0) {
 		close(fd);
 	}
@@ -727,9 +610,9 @@ static void test_detach_refused(void)
 	if (CHECK(l != NULL, "iter link object")) {
 		id = sup_link_id(fd);
 		CHECK_ERR(bpf_link__detach(l), EOPNOTSUPP, "detach of an iterator link");
-		CHECK(link_alive(id), "iter: the link is unaffected");
+		CHECK(sup_link_alive(id), "iter: the link is unaffected");
 		CHECK_EQ(bpf_link__destroy(l), 0, "iter: destroy");
-		CHECK(link_gone(id), "iter: gone after destroy");
+		CHECK(sup_link_gone(id), "iter: gone after destroy");
 	} else if (fd >= 0) {
 		close(fd);
 	}
@@ -761,7 +644,7 @@ static void test_null(void)
 	/* bpflink's answers where libbpf dereferences the pointer. */
 	CHECK_ERR(bpf_link__fd(NULL), EINVAL, "fd(NULL)");
 	CHECK_ERR(bpf_link__pin(NULL, in_fs("null")), EINVAL, "pin(NULL, path)");
-	CHECK(!exists(in_fs("null")), "pin(NULL, path): no file");
+	CHECK(!sup_exists(in_fs("null")), "pin(NULL, path): no file");
 	CHECK_ERR(bpf_link__pin(NULL, NULL), EINVAL, "pin(NULL, NULL)");
 	CHECK_ERR(bpf_link__unpin(NULL), EINVAL, "unpin(NULL)");
 	CHECK_ERR(bpf_link__detach(NULL), EINVAL, "detach(NULL)");
@@ -903,7 +786,7 @@ static void test_subclass_struct_ops(void)
 	      rec.detach_calls);
 	CHECK(rec.dealloc_calls == 1 && rec.dealloc_arg == s && rec.order,
 	      "subclass: then its dealloc, once, instead of free (%d)", rec.dealloc_calls);
-	CHECK(!is_open(fd) && link_gone(id), "subclass: its detach released the link");
+	CHECK(!sup_fd_open(fd) && sup_link_gone(id), "subclass: its detach released the link");
 
 	/* detach fails the struct_ops way: close() gives -1, and destroy
 	 * returns -1 with errno EPERM (libbpf_err(-1)), a libbpf quirk. */
@@ -949,9 +832,10 @@ static void test_subclass_struct_ops(void)
 		CHECK_EQ(bpf_link__destroy(as_link(&s->link)), 0, "subclass disconnected: destroy");
 		CHECK(rec.detach_calls == 0 && rec.dealloc_calls == 1,
 		      "subclass disconnected: no detach, one dealloc");
-		CHECK(is_open(fd) && link_alive(id), "subclass disconnected: link and fd left");
+		CHECK(sup_fd_open(fd) && sup_link_alive(id),
+		      "subclass disconnected: link and fd left");
 		close(fd);
-		CHECK(link_gone(id), "subclass disconnected: gone once closed by hand");
+		CHECK(sup_link_gone(id), "subclass disconnected: gone once closed by hand");
 	} else {
 		SUP_CLOSE(fd);
 		free(s);
@@ -978,7 +862,7 @@ static void test_subclass_struct_ops(void)
 			b->pin_path = strdup("/nowhere/bare");
 			id = sup_link_id(fd);
 			CHECK_EQ(bpf_link__destroy(as_link(b)), 0, "bare: destroy");
-			CHECK(rec.detach_calls == 1 && !is_open(fd) && link_gone(id),
+			CHECK(rec.detach_calls == 1 && !sup_fd_open(fd) && sup_link_gone(id),
 			      "bare: detach ran and released the link");
 		} else {
 			SUP_CLOSE(fd);
@@ -1015,19 +899,19 @@ static void test_subclass_perf(void)
 	CHECK_ERR(bpf_link__detach(as_link(&p->link)), EOPNOTSUPP,
 		  "perf-style: detach (kernel: perf_event links cannot)");
 	CHECK_EQ(bpf_link__pin(as_link(&p->link), in_fs("perf")), 0, "perf-style: pin");
-	CHECK(exists(in_fs("perf")), "perf-style: the pin file exists");
+	CHECK(sup_exists(in_fs("perf")), "perf-style: the pin file exists");
 	CHECK_EQ(bpf_link__unpin(as_link(&p->link)), 0, "perf-style: unpin");
 	CHECK_EQ(bpf_link__pin(as_link(&p->link), in_fs("perf")), 0, "perf-style: pin again");
 
 	CHECK_EQ(bpf_link__destroy(as_link(&p->link)), 0, "perf-style: destroy");
 	CHECK(rec.detach_calls == 1 && rec.dealloc_calls == 1 && rec.order,
 	      "perf-style: detach, then dealloc");
-	CHECK(!is_open(lfd) && !is_open(pfd), "perf-style: its detach closed both fds");
+	CHECK(!sup_fd_open(lfd) && !sup_fd_open(pfd), "perf-style: its detach closed both fds");
 	CHECK_EQ(sup_fd_count(), n0 - 1, "perf-style: fd count (the event went with it)");
-	CHECK(exists(in_fs("perf")) && link_alive(id),
+	CHECK(sup_exists(in_fs("perf")) && sup_link_alive(id),
 	      "perf-style: destroy did not unpin; the pin holds the link");
 	unlink(in_fs("perf"));
-	CHECK(link_gone(id), "perf-style: gone once unpinned by hand");
+	CHECK(sup_link_gone(id), "perf-style: gone once unpinned by hand");
 	p = NULL;
 	pfd = -1;
 	lfd = -1;
@@ -1053,10 +937,10 @@ static void test_subclass_perf(void)
 	CHECK_ERR(bpf_link__pin(as_link(&p->link), in_fs("perf-ioctl")), EINVAL,
 		  "ioctl perf-style: pin (kernel: not a BPF object)");
 	CHECK_NO_LOG("ioctl perf-style: pin");
-	CHECK(!exists(in_fs("perf-ioctl")) && p->link.pin_path == NULL,
+	CHECK(!sup_exists(in_fs("perf-ioctl")) && p->link.pin_path == NULL,
 	      "ioctl perf-style: nothing pinned");
 	CHECK_EQ(bpf_link__destroy(as_link(&p->link)), 0, "ioctl perf-style: destroy");
-	CHECK(!is_open(pfd) && rec.detach_calls == 1 && rec.dealloc_calls == 1,
+	CHECK(!sup_fd_open(pfd) && rec.detach_calls == 1 && rec.dealloc_calls == 1,
 	      "ioctl perf-style: event closed, detach and dealloc once");
 	p = NULL;
 	pfd = -1;
@@ -1214,7 +1098,7 @@ static void update_with_libbpf(void *arg)
 	CHECK_EQ(bpf_link__detach(l), 0, "detach");
 	CHECK_ERR(bpf_link__update_program(l, b), ENOLINK, "update_program after detach (kernel)");
 	CHECK_EQ(bpf_link__destroy(l), 0, "destroy");
-	CHECK(link_gone(id), "the link is gone");
+	CHECK(sup_link_gone(id), "the link is gone");
 out:
 	if (obj)
 		r.close(obj);
@@ -1383,7 +1267,7 @@ static void test_trace(void)
 	}
 	CHECK(strstr(err, "libbpf: failed to open link at ") != NULL,
 	      "trace: the library's own warnings still go to stderr");
-	CHECK(!exists(path), "trace: the helper unpinned");
+	CHECK(!sup_exists(path), "trace: the helper unpinned");
 
 	for (i = 0; i < 3; i++) {
 		status = run_trace_child(off[i], out, sizeof(out), err, sizeof(err));
@@ -1427,7 +1311,7 @@ int main(int argc, char **argv)
 		test_update_program();
 		if (sup_need("link_perf_event", "BPFLINK_TRACE on a perf_event link"))
 			test_trace();
-		CHECK_EQ(attached(0), 0, "nothing left attached to the cgroup");
+		CHECK_EQ(sup_attached(cg.fd, 0), 0, "nothing left attached to the cgroup");
 	}
 	sup_bpffs_umount(&fs);
 	sup_cgroup_destroy(&cg);

@@ -9,28 +9,6 @@
 
 #include <bpf/bpf.h>
 
-static __u32 attached(int cg_fd)
-{
-	struct sup_query q;
-
-	return sup_prog_query(cg_fd, BPF_CGROUP_INET_INGRESS, &q) ? 99 : q.count;
-}
-
-/* Polls until the link with this id is gone (freeing may be deferred). */
-static bool link_gone(__u32 id)
-{
-	int i, fd;
-
-	for (i = 0; i < 200; i++) {
-		fd = bpf_link_get_fd_by_id(id);
-		if (fd < 0)
-			return errno == ENOENT;
-		close(fd);
-		usleep(10000);
-	}
-	return false;
-}
-
 static void test_pin(int prog, struct sup_cgroup *cg)
 {
 	struct sup_bpffs fs;
@@ -48,7 +26,7 @@ static void test_pin(int prog, struct sup_cgroup *cg)
 	id = sup_link_id(link);
 	CHECK_EQ(sup_obj_pin(link, path), 0, "pin: BPF_OBJ_PIN at %s", path);
 	SUP_CLOSE(link);
-	CHECK_EQ(attached(cg->fd), 1, "pin: still attached after its only fd closed");
+	CHECK_EQ(sup_attached(cg->fd, 1), 1, "pin: still attached after its only fd closed");
 
 	fd = bpf_link_get_fd_by_id(id);
 	CHECK(fd >= 3 && sup_link_id(fd) == id, "pin: get_fd_by_id finds the pinned link (%d)", fd);
@@ -66,10 +44,10 @@ static void test_pin(int prog, struct sup_cgroup *cg)
 	}
 
 	CHECK_EQ(unlink(path), 0, "pin: remove the pin");
-	CHECK_EQ(attached(cg->fd), 1, "pin: the open fd still holds the link");
+	CHECK_EQ(sup_attached(cg->fd, 1), 1, "pin: the open fd still holds the link");
 	SUP_CLOSE(fd);
-	CHECK(link_gone(id), "pin: link freed once pin and fds are gone");
-	CHECK_EQ(attached(cg->fd), 0, "pin: nothing attached any more");
+	CHECK(sup_link_gone(id), "pin: link freed once pin and fds are gone");
+	CHECK_EQ(sup_attached(cg->fd, 0), 0, "pin: nothing attached any more");
 
 	/* Unmounting the bpffs drops its pins too. */
 	link = bpf_link_create(prog, cg->fd, BPF_CGROUP_INET_INGRESS, NULL);
@@ -78,8 +56,8 @@ static void test_pin(int prog, struct sup_cgroup *cg)
 	CHECK(link >= 0 && sup_obj_pin(link, path) == 0, "umount: pinned a second link");
 	SUP_CLOSE(link);
 	sup_bpffs_umount(&fs);
-	CHECK(link_gone(id), "umount: link freed with the bpffs");
-	CHECK_EQ(attached(cg->fd), 0, "umount: nothing attached any more");
+	CHECK(sup_link_gone(id), "umount: link freed with the bpffs");
+	CHECK_EQ(sup_attached(cg->fd, 0), 0, "umount: nothing attached any more");
 out:
 	SUP_CLOSE(fd);
 	SUP_CLOSE(link);

@@ -1,36 +1,39 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Differential test harness: bpflink and the reference libbpf v1.7.0 side
- * by side in one process.
+ * The core of the differential suite: bpflink and the reference libbpf
+ * v1.7.0 side by side in one process (twin.h), one call made through
+ * each and everything a caller or the kernel could tell apart compared.
  *
- * Both shared objects are dlopen()ed with RTLD_LOCAL, so neither sees the
- * other's symbols, and every exported link function is looked up in each.
  * A case describes one call (struct call); diff_call() makes it once
- * through bpflink and once through libbpf and compares everything a caller
- * or the kernel could tell apart:
+ * through bpflink and once through libbpf and compares:
  *
  *   - the return value (or the string, for libbpf_bpf_link_type_str),
  *   - errno afterwards (it is set to a sentinel before the call),
  *   - the text and level of every message given to the print callback,
  *   - the exact sequence of bpf(2) commands issued, with each command's
- *     attr size and attr bytes (diff_main.c interposes libc's syscall()),
+ *     attr size and attr bytes (diff_core.c interposes libc's syscall()),
  *   - the output buffer and length the call filled in, if any,
  *   - for a returned fd: that it is >= 3 and close-on-exec.
  *
- * This file is compiled against the *reference* headers
+ * The cases are grouped; a group is one TAP line. The group files
+ * (diff_<group>.c, listed in diff_groups.h with the case generators they
+ * share) use this core and the fixtures of support.h; the runner
+ * (diff_main.c) calls the groups in turn and then diff_finish(). Nothing
+ * here calls a group or the runner.
+ *
+ * Everything is compiled against the *reference* headers
  * (-I.deps/libbpf-1.7.0/include): opts structs are laid out the way
- * libbpf's own clients lay them out. No library is linked in; the
- * prototypes from those headers only give the function pointer types.
+ * libbpf's own clients lay them out.
  */
-#ifndef BPFLINK_DIFF_H
-#define BPFLINK_DIFF_H
+#ifndef BPFLINK_DIFF_CORE_H
+#define BPFLINK_DIFF_CORE_H
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
+
+#include "twin.h"
 
 #ifndef offsetofend
 #define offsetofend(T, F) (offsetof(T, F) + sizeof(((T *)0)->F))
@@ -39,31 +42,7 @@
 /* offsetofend of each opts struct's last field, from the reference header. */
 #define KNOWN_END(T) offsetofend(struct T, T##__last_field)
 
-#define NLIB 2
-enum { OURS = 0, REF = 1 };
-
-/* The functions under test, resolved in one library. */
-struct lib {
-	const char *name;
-	const char *path;
-	void *handle;
-	__typeof__(&bpf_link_create) link_create;
-	__typeof__(&bpf_link_detach) link_detach;
-	__typeof__(&bpf_link_update) link_update;
-	__typeof__(&bpf_iter_create) iter_create;
-	__typeof__(&bpf_link_get_next_id) link_get_next_id;
-	__typeof__(&bpf_link_get_fd_by_id) link_get_fd_by_id;
-	__typeof__(&bpf_link_get_fd_by_id_opts) link_get_fd_by_id_opts;
-	__typeof__(&bpf_link_get_info_by_fd) link_get_info_by_fd;
-	__typeof__(&libbpf_bpf_link_type_str) link_type_str;
-	__typeof__(&libbpf_set_print) set_print;
-	/* The capturing callback that belongs to this library. */
-	libbpf_print_fn_t capture;
-};
-
-extern struct lib libs[NLIB];
-
-/* ---- bpf(2) recording (diff_main.c) ------------------------------------ */
+/* ---- bpf(2) recording --------------------------------------------------- */
 
 #define REC_ATTR_MAX 128
 #define REC_MAX 8
@@ -88,15 +67,6 @@ struct recording {
  * fixtures (support.c), which pass through the same syscall(), are never
  * recorded. */
 extern struct recording *volatile rec_target;
-
-/* ---- print capture (diff_main.c) --------------------------------------- */
-
-#define LOG_MAX 2048
-
-/* Text given to each library's capturing callback since the last reset. */
-extern char cap_log[NLIB][LOG_MAX];
-extern size_t cap_len[NLIB];
-void cap_reset(int lib);
 
 /* ---- one call --------------------------------------------------------- */
 
@@ -155,7 +125,7 @@ struct result {
 	bool str_null;
 	int fd_ok;        /* for fd results: 1 if >= 3 and FD_CLOEXEC */
 	int fd0_open;     /* C_FD0FREE: whether fd 0 was open after the call */
-	char log[LOG_MAX];
+	char log[TWIN_LOG_MAX];
 	struct recording rec;
 	unsigned char out[OUT_MAX];
 	__u32 len_after;
@@ -164,6 +134,13 @@ struct result {
 
 /* Makes the call through library `lib` and fills *r. */
 void run_call(int lib, const struct call *c, struct result *r);
+
+/* For a call a group makes by hand (diff_object.c): call_begin() resets
+ * *r, empties the library's log, sets errno to the sentinel and starts
+ * recording bpf(2) calls into r->rec; call_end(), right after the call,
+ * stops recording and stores ret, errno and the messages. */
+void call_begin(int lib, struct result *r);
+void call_end(int lib, struct result *r, long ret);
 
 /*
  * Makes the call through both libraries and compares. Counts one
@@ -213,13 +190,7 @@ bool group_begin_need(const char *name, const char *probes);
 
 extern unsigned long diff_cases_total;
 
-/* ---- fixtures ---------------------------------------------------------- */
-/*
- * Programs, ids, child cgroups, queries, BTF ids and the cleanup at exit
- * are the kernel tests' own fixtures (support.h; support.c makes them
- * with raw bpf(2) and links no library). What only this suite needs is in
- * diff_fixtures.c:
- */
+/* ---- links the suite made -------------------------------------------- */
 
 /* Remembers the id of a link a case created, for the check at the end
  * that the suite left no link behind. */
@@ -227,24 +198,13 @@ void note_link_id(__u32 id);
 /* How many of the noted links are still alive now (0: all gone). */
 int live_noted_links(void);
 
-/* ---- the opts sweep (diff_sweep.c) ----------------------------------- */
+/* ---- the run ------------------------------------------------------------ */
 
-/* Makes call c (through diff_call) with c->opts pointing at opts of every
- * interesting sz, with zero bytes and with one byte set to val at each
- * position; returns the number of differing cases. */
-unsigned long opts_sweep(struct call *c, size_t struct_size, size_t known_end, const char *desc,
-			 unsigned char val);
-
-/* Every field recipe of diff_create.c, at several sizes, for one attach
- * type and pair of fds. */
-void create_recipes(unsigned int t, int prog_fd, int target_fd, const char *what);
-
-/* ---- groups (one file each) ------------------------------------------- */
-void groups_print(void);
-void groups_create(void);
-void groups_fallback(void);
-void groups_misc(void);
-void groups_real(void);
-void groups_object(void); /* diff_object.c: the link object functions */
+/* Fatal signals print the group and case they hit, then remove the
+ * fixtures (sup_cleanup()) and end the process as the signal would. */
+void diff_catch_signals(void);
+/* The last TAP line (the known differences), the "# summary:" lines and
+ * the plan; returns the exit status. */
+int diff_finish(void);
 
 #endif
