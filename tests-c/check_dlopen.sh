@@ -19,7 +19,7 @@
 # EBADF, where 1.7.0, and so bpflink, refuse it first with a warning and
 # EINVAL.
 #
-# TAP on stdout; run by tests-c/run.sh from make test (Makefile, section
+# TAP on stdout; run by tests-c/run.sh from make test (mk/tests-c.mk, section
 # "libbpf opened with dlopen()").
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -30,7 +30,7 @@
 # case named after it ("# SKIP probe <name>: ..."); the ld.so checks, which
 # need no kernel, still run.
 #
-# Clients (built by the Makefile, section "libbpf clients over bpflink"):
+# Clients (built by mk/tests-c.mk, section "libbpf clients over bpflink"):
 #   c-ref  tests-c/client_object.c against the reference libbpf 1.7.0
 #   c-deb  the same source against Debian's libbpf 1.1.2 (/usr/lib, -lbpf)
 #   rs     tests/clients/libbpf-rs, libbpf-rs 0.27.2 -> libbpf 1.7.0 (dynamic)
