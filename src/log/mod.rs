@@ -89,14 +89,14 @@ pub fn set_print(f: libbpf_print_fn_t) -> libbpf_print_fn_t {
 macro_rules! pr_at {
     ($level:expr, $fmt:expr $(, $arg:expr)* $(,)?) => {{
         if let Some(f) = $crate::log::current() {
-            let saved = $crate::sys::errno();
+            let saved = ::errno::errno();
             #[cfg(not(miri))]
             // SAFETY: `$fmt` is a NUL-terminated printf format whose
             // conversions match the C types of the arguments.
             unsafe { $crate::log::bpflink_shim_call(Some(f), $level, $fmt.as_ptr() $(, $arg)*) };
             #[cfg(miri)]
             $crate::log::miri::print(f, $fmt, &[$(&$arg),*]);
-            $crate::sys::set_errno(saved);
+            ::errno::set_errno(saved);
         }
     }};
 }
