@@ -15,9 +15,14 @@
 #   - every version node we define exists in the reference;
 #   - bpflink's own extensions (include/bpflink.h) are named bpflink_*, sit
 #     in bpflink's own node BPFLINK_1.0, and nothing in that node is in
-#     libbpf's bpf_/libbpf_ namespaces.
+#     libbpf's bpf_/libbpf_ namespaces;
+#   - no exported function can reach Rust's panic or formatting machinery
+#     (scripts/no-panic.py over the machine code), and the same script does
+#     find it in build/panic/, the library built with the test-only panic
+#     trigger (the check's own positive control).
 #
-#   BPFLINK_SO=path   check another build of the library
+#   BPFLINK_SO=path        check another build of the library
+#   BPFLINK_PANIC_SO=path  the panic-trigger build (build/panic/libbpflink.so.1)
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 SO=${BPFLINK_SO:-$top/build/libbpflink.so.1}
@@ -153,6 +158,22 @@ if grep -q BPFLINK_TEST_PANIC "$SO"; then
     not_ok "$(basename "$SO") contains the test-only panic trigger (built with test-panic?)"
 else
     ok "$(basename "$SO") has no test-only panic trigger"
+fi
+
+# Nothing an export reaches may panic or format (the link-time proof in
+# src/capi/mod.rs says the same from the other side).
+if python3 "$top/scripts/no-panic.py" "$SO" >"$tmp/np" 2>&1; then
+    ok "$(basename "$SO"): $(tail -n1 "$tmp/np" | sed 's/^no-panic: //')"
+else
+    not_ok "$(basename "$SO"): an export reaches panic machinery"; sed 's/^/#   /' "$tmp/np"
+fi
+PANIC_SO=${BPFLINK_PANIC_SO:-$top/build/panic/libbpflink.so.1}
+if [ ! -e "$PANIC_SO" ]; then
+    not_ok "control: $PANIC_SO is missing (make $PANIC_SO)"
+else
+    python3 "$top/scripts/no-panic.py" "$PANIC_SO" >"$tmp/np" 2>&1
+    check "$([ $? = 1 ] && echo 0 || echo 1)" \
+        "control: no-panic.py finds the panic path in the test-panic build"
 fi
 
 echo "1..$n"
