@@ -89,14 +89,21 @@ pub fn set_print(f: libbpf_print_fn_t) -> libbpf_print_fn_t {
 macro_rules! pr_at {
     ($level:expr, $fmt:expr $(, $arg:expr)* $(,)?) => {{
         if let Some(f) = $crate::log::current() {
-            let saved = ::errno::errno();
+            // SAFETY: `__errno_location` returns the calling thread's
+            // errno variable, valid for the thread's life. (Not the errno
+            // crate's functions: they are not inlined, and the link-time
+            // no-panic proof cannot see that they never unwind.)
+            let errno = unsafe { ::libc::__errno_location() };
+            // SAFETY: as above.
+            let saved = unsafe { *errno };
             #[cfg(not(miri))]
             // SAFETY: `$fmt` is a NUL-terminated printf format whose
             // conversions match the C types of the arguments.
             unsafe { $crate::log::bpflink_shim_call(Some(f), $level, $fmt.as_ptr() $(, $arg)*) };
             #[cfg(miri)]
             $crate::log::miri::print(f, $fmt, &[$(&$arg),*]);
-            ::errno::set_errno(saved);
+            // SAFETY: as above.
+            unsafe { *errno = saved };
         }
     }};
 }
