@@ -46,7 +46,7 @@ pub trait CReturn: Sized {
         false
     }
     /// The value as the trace shows it.
-    fn shown(&self) -> impl trace::Show;
+    fn shown(&self) -> trace::Shown;
 }
 
 /// Reports a caught panic and sets errno.
@@ -123,7 +123,7 @@ pub fn boundary_traced<R: CReturn>(
 ) -> R {
     let r: R = boundary(name, body);
     if trace::enabled() {
-        no_panic(|| trace::line(name, &args, &r.shown(), r.failed()));
+        no_panic(|| trace::line(name, args.shown(), r.shown(), r.failed()));
     }
     r
 }
@@ -137,11 +137,11 @@ pub fn boundary_traced<R: CReturn>(
 macro_rules! ffi {
     ($name:literal ($($arg:expr),*) $body:block) => {{
         // The body, once: both paths below call the same out-of-line copy.
-        let body = move || $crate::capi::outlined(move || $body);
+        let body = move || $body;
         if $crate::capi::trace::off() {
             $crate::capi::boundary($name, body)
         } else {
-            $crate::capi::boundary_traced(($($arg,)*), body, $name)
+            $crate::capi::boundary_traced(($($arg,)*), move || $crate::capi::outlined(body), $name)
         }
     }};
 }

@@ -28,8 +28,8 @@ impl CReturn for c_int {
     fn failed(&self) -> bool {
         *self < 0
     }
-    fn shown(&self) -> impl trace::Show {
-        *self
+    fn shown(&self) -> trace::Shown {
+        trace::Show::shown(self)
     }
 }
 
@@ -52,8 +52,8 @@ impl<T> CReturn for *mut T {
     fn failed(&self) -> bool {
         self.is_null()
     }
-    fn shown(&self) -> impl trace::Show {
-        *self
+    fn shown(&self) -> trace::Shown {
+        trace::Show::shown(self)
     }
 }
 
@@ -71,8 +71,8 @@ impl CReturn for *const c_char {
     fn on_panic() -> Self {
         core::ptr::null()
     }
-    fn shown(&self) -> impl trace::Show {
-        trace::Str(*self)
+    fn shown(&self) -> trace::Shown {
+        trace::Shown::Str(*self)
     }
 }
 
@@ -81,7 +81,9 @@ impl CReturn for () {
     type Answer = ();
     fn from_answer(_: ()) {}
     fn on_panic() {}
-    fn shown(&self) -> impl trace::Show {}
+    fn shown(&self) -> trace::Shown {
+        trace::Shown::Nothing
+    }
 }
 
 /// A print callback (`libbpf_set_print`'s previous one); NULL after a
@@ -94,8 +96,8 @@ impl CReturn for libbpf_print_fn_t {
     fn on_panic() -> Self {
         None
     }
-    fn shown(&self) -> impl trace::Show {
-        trace::FnPtr(self.map(|f| f as usize))
+    fn shown(&self) -> trace::Shown {
+        trace::Shown::Ptr(self.map_or(0, |f| f as usize))
     }
 }
 

@@ -119,173 +119,167 @@ impl Line {
     }
 }
 
+/// A value as a trace line shows it: what every argument and result type
+/// turns into, so that one non-generic function writes every line.
+#[derive(Clone, Copy)]
+pub enum Shown {
+    /// An integer, in decimal.
+    Int(i64),
+    /// An address in hex, `NULL` for 0 (pointers, callbacks).
+    Ptr(usize),
+    /// A C string, quoted, or `NULL`.
+    Str(*const c_char),
+    /// Nothing (`void` results).
+    Nothing,
+}
+
+impl Shown {
+    fn write(self, out: &mut Line) {
+        match self {
+            Shown::Int(v) => out.dec(v),
+            Shown::Ptr(0) => out.push(b"NULL"),
+            Shown::Ptr(p) => out.hex(p as u64),
+            Shown::Str(p) => write_str(p, out),
+            Shown::Nothing => {}
+        }
+    }
+}
+
 /// How an argument or result is shown.
 pub trait Show {
-    fn show(&self, out: &mut Line);
+    fn shown(&self) -> Shown;
 }
 
 impl Show for i32 {
-    fn show(&self, out: &mut Line) {
-        out.dec(i64::from(*self));
+    fn shown(&self) -> Shown {
+        Shown::Int(i64::from(*self))
     }
 }
 
 impl Show for u32 {
-    fn show(&self, out: &mut Line) {
-        out.dec(i64::from(*self));
+    fn shown(&self) -> Shown {
+        Shown::Int(i64::from(*self))
     }
 }
 
-/// A pointer argument or result, by address.
-pub struct Ptr(pub *const core::ffi::c_void);
-impl Show for Ptr {
-    fn show(&self, out: &mut Line) {
-        if self.0.is_null() {
-            out.push(b"NULL");
-        } else {
-            out.hex(self.0 as usize as u64);
-        }
-    }
-}
 impl<T> Show for *const T {
-    fn show(&self, out: &mut Line) {
-        Ptr(self.cast()).show(out)
-    }
-}
-impl<T> Show for *mut T {
-    fn show(&self, out: &mut Line) {
-        Ptr(self.cast()).show(out)
+    fn shown(&self) -> Shown {
+        Shown::Ptr(*self as usize)
     }
 }
 
-/// A C string argument, shown quoted with Rust's escapes for ASCII (`\"`,
-/// `\\`, `\n`, `\x7f`, ...) and every byte past ASCII as `\xNN`.
+impl<T> Show for *mut T {
+    fn shown(&self) -> Shown {
+        Shown::Ptr(*self as usize)
+    }
+}
+
+/// A C string argument.
 pub struct Str(pub *const c_char);
 impl Show for Str {
-    fn show(&self, out: &mut Line) {
-        if self.0.is_null() {
-            return out.push(b"NULL");
-        }
-        // SAFETY: shown only after the call, which treated it as a string.
-        let s = unsafe { CStr::from_ptr(self.0) };
-        out.push(b"\"");
-        for &b in s.to_bytes() {
-            match b {
-                b'\t' => out.push(b"\\t"),
-                b'\r' => out.push(b"\\r"),
-                b'\n' => out.push(b"\\n"),
-                b'\\' | b'"' | b'\'' => out.push(&[b'\\', b]),
-                0x20..=0x7e => out.push(&[b]),
-                _ => {
-                    let hex = b"0123456789abcdef";
-                    let hi = hex.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
-                    let lo = hex.get(usize::from(b & 15)).copied().unwrap_or(b'0');
-                    out.push(&[b'\\', b'x', hi, lo]);
-                }
-            }
-        }
-        out.push(b"\"");
+    fn shown(&self) -> Shown {
+        Shown::Str(self.0)
     }
 }
 
 /// A function pointer argument (print callbacks).
 pub struct FnPtr(pub Option<usize>);
 impl Show for FnPtr {
-    fn show(&self, out: &mut Line) {
-        match self.0 {
-            None => out.push(b"NULL"),
-            Some(p) => out.hex(p as u64),
-        }
+    fn shown(&self) -> Shown {
+        Shown::Ptr(self.0.unwrap_or(0))
     }
 }
 
 /// No result (`void` functions): nothing after the call.
 impl Show for () {
-    fn show(&self, _out: &mut Line) {}
+    fn shown(&self) -> Shown {
+        Shown::Nothing
+    }
+}
+
+/// A C string, quoted with Rust's escapes for ASCII (`\"`, `\\`, `\n`,
+/// `\x7f`, ...) and every byte past ASCII as `\xNN`; `NULL` for NULL.
+fn write_str(p: *const c_char, out: &mut Line) {
+    if p.is_null() {
+        return out.push(b"NULL");
+    }
+    // SAFETY: shown only after the call, which treated it as a string.
+    let s = unsafe { CStr::from_ptr(p) };
+    out.push(b"\"");
+    for &b in s.to_bytes() {
+        match b {
+            b'\t' => out.push(b"\\t"),
+            b'\r' => out.push(b"\\r"),
+            b'\n' => out.push(b"\\n"),
+            b'\\' | b'"' | b'\'' => out.push(&[b'\\', b]),
+            0x20..=0x7e => out.push(&[b]),
+            _ => {
+                let hex = b"0123456789abcdef";
+                let hi = hex.get(usize::from(b >> 4)).copied().unwrap_or(b'0');
+                let lo = hex.get(usize::from(b & 15)).copied().unwrap_or(b'0');
+                out.push(&[b'\\', b'x', hi, lo]);
+            }
+        }
+    }
+    out.push(b"\"");
 }
 
 /// The arguments of a traced call, as a tuple passed by value to the cold
-/// trace path (so the fast path never keeps them for it). Shown with
-/// static calls only (no `dyn`): the compiler can then see that showing
-/// them cannot unwind (see `capi::NoPanic`).
+/// trace path (so the fast path never keeps them for it).
 pub trait Args {
-    /// Writes the arguments, separated by `", "`.
-    fn show_all(&self, out: &mut Line);
+    /// The arguments as shown, at most four, and how many there are.
+    fn shown(&self) -> ([Shown; 4], usize);
 }
 
 macro_rules! args_tuple {
-    ($($T:ident $i:tt),*) => {
+    ($n:literal; $($T:ident $i:tt),*) => {
         impl<$($T: Show),*> Args for ($($T,)*) {
-            #[allow(unused_variables, unused_mut)]
-            fn show_all(&self, out: &mut Line) {
-                let mut first = true;
-                $(
-                    if !first {
-                        out.push(b", ");
-                    }
-                    first = false;
-                    self.$i.show(out);
-                )*
-                let _ = first;
+            #[allow(unused_mut)]
+            fn shown(&self) -> ([Shown; 4], usize) {
+                let mut a = [Shown::Nothing; 4];
+                $(a[$i] = self.$i.shown();)*
+                (a, $n)
             }
         }
     };
 }
-args_tuple!();
-args_tuple!(A 0);
-args_tuple!(A 0, B 1);
-args_tuple!(A 0, B 1, C 2);
-args_tuple!(A 0, B 1, C 2, D 3);
+args_tuple!(0;);
+args_tuple!(1; A 0);
+args_tuple!(2; A 0, B 1);
+args_tuple!(3; A 0, B 1, C 2);
+args_tuple!(4; A 0, B 1, C 2, D 3);
 
 /// Writes `bpflink: name(args) = result` (and errno for failures) to
-/// stderr, keeping errno. Generic only where it must be (showing the
-/// arguments and the result); the rest is shared by every entry point.
+/// stderr, keeping errno. One copy for every entry point.
 #[inline(never)]
-pub fn line(name: &CStr, args: &impl Args, result: &impl Show, failed: bool) {
+pub fn line(name: &CStr, args: ([Shown; 4], usize), result: Shown, failed: bool) {
     let saved = crate::sys::errno();
     let mut s = Line::new();
-    s.start(name);
-    args.show_all(&mut s);
-    let at = s.result_at();
-    result.show(&mut s);
-    s.finish(at, failed, saved.0);
+    s.push(b"bpflink: ");
+    s.push(name.to_bytes());
+    s.push(b"(");
+    for (i, a) in args.0.iter().take(args.1).enumerate() {
+        if i > 0 {
+            s.push(b", ");
+        }
+        a.write(&mut s);
+    }
+    s.push(b")");
+    if !matches!(result, Shown::Nothing) {
+        s.push(b" = ");
+        result.write(&mut s);
+    }
+    if failed {
+        s.push(b" (errno ");
+        s.dec(i64::from(saved.0));
+        s.push(b")");
+    }
+    s.push(b"\n");
+    let text = s.buf.get(..s.len).unwrap_or_default();
+    // SAFETY: writing an initialised buffer to fd 2; a short or failed
+    // write only loses trace output.
+    let _ = unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
     crate::sys::set_errno(saved);
-}
-
-impl Line {
-    /// `bpflink: name(`.
-    #[inline(never)]
-    fn start(&mut self, name: &CStr) {
-        self.push(b"bpflink: ");
-        self.push(name.to_bytes());
-        self.push(b"(");
-    }
-
-    /// `) = `; where the result starts.
-    #[inline(never)]
-    fn result_at(&mut self) -> usize {
-        self.push(b") = ");
-        self.len
-    }
-
-    /// Drops ` = ` if no result was shown, adds errno for a failure and the
-    /// newline, and writes the line to stderr.
-    #[inline(never)]
-    fn finish(&mut self, result_at: usize, failed: bool, errno: i32) {
-        if self.len == result_at {
-            self.len = result_at.saturating_sub(3); // nothing to show: no " = "
-        }
-        if failed {
-            self.push(b" (errno ");
-            self.dec(i64::from(errno));
-            self.push(b")");
-        }
-        self.push(b"\n");
-        let text = self.buf.get(..self.len).unwrap_or_default();
-        // SAFETY: writing an initialised buffer to fd 2; a short or failed
-        // write only loses trace output.
-        let _ = unsafe { libc::write(2, text.as_ptr().cast(), text.len()) };
-    }
 }
 
 #[cfg(test)]
@@ -294,7 +288,7 @@ mod tests {
 
     fn shown(v: &impl Show) -> String {
         let mut l = Line::new();
-        v.show(&mut l);
+        v.shown().write(&mut l);
         String::from_utf8(l.buf[..l.len].to_vec()).unwrap()
     }
 

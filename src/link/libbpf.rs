@@ -15,7 +15,7 @@ use std::os::fd::{OwnedFd, RawFd};
 use errno::Errno;
 
 use crate::opts::{
-    Opts, bpf_get_fd_by_id_opts, bpf_iter_link_info, bpf_link_create_opts as C,
+    Full, Opts, Reader, bpf_get_fd_by_id_opts, bpf_iter_link_info, bpf_link_create_opts as C,
     bpf_link_update_opts,
 };
 use crate::sys::{self, attr::*, consts::attach::*, consts::flags::BPF_F_ID};
@@ -109,15 +109,15 @@ unsafe fn read_create_opts(a: &mut LinkCreateAttr, opts: *const C) -> Result<(),
 unsafe fn read_create_nonnull(a: &mut LinkCreateAttr, opts: *const C) -> Result<(), Errno> {
     // SAFETY: forwarded contract.
     let o = unsafe { Opts::<C>::read(opts)? };
-    match o {
-        Some(full) if full.full() => read_create(a, Some(full)),
-        o => read_create(a, o),
+    match o.and_then(Full::of) {
+        Some(full) => read_create(a, full),
+        None => read_create(a, o),
     }
 }
 
 /// The reading of libbpf's `bpf_link_create` (see [`create_attr`]) into `a`.
 #[inline(always)]
-fn read_create(a: &mut LinkCreateAttr, o: Option<Opts<'_, C>>) -> Result<(), Errno> {
+fn read_create(a: &mut LinkCreateAttr, o: impl Reader<C>) -> Result<(), Errno> {
     let iter_info_len: u32 = opts_get!(o, C, iter_info_len);
     let target_btf_id: u32 = opts_get!(o, C, target_btf_id);
     if (iter_info_len != 0 || target_btf_id != 0)

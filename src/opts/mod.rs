@@ -363,45 +363,109 @@ fn extra_bytes(name: &CStr) -> Errno {
     Errno(libc::EINVAL)
 }
 
-/// `OPTS_GET(opts, field, 0)` on an `Option<Opts<T>>`: the field's value if
-/// the caller's `sz` covers all of it, zero (or NULL) otherwise.
-#[macro_export]
-macro_rules! opts_get {
-    ($opts:expr, $T:ty, $($f:ident).+) => {{
-        let o: &::core::option::Option<$crate::opts::Opts<'_, $T>> = &$opts;
-        match o {
-            None => $crate::opts::OptsValue::ZERO,
-            Some(o) => o.get(
-                ::core::mem::offset_of!($T, $($f).+),
-                // Names the field's type; never called.
-                |p: *const $T| {
-                    #[allow(unused_unsafe)]
-                    // SAFETY: not run (a place, not a read, if it were).
-                    unsafe { ::core::ptr::addr_of!((*p).$($f).+) }
-                },
-            ),
-        }
-    }};
+/// What the `opts_get!` / `opts_zeroed!` macros read from: NULL or a
+/// validated caller's struct of any size (`Option<Opts>`), or one known to
+/// be at least this library's size ([`Full`]), where every field is present
+/// and the zero checks run over constant ranges.
+pub trait Reader<T: OptsType> {
+    /// `OPTS_GET(opts, field, 0)`: the field at `offset` if present, else
+    /// zero. `field` only names its type; it is never called.
+    fn get<F: OptsValue>(&self, offset: usize, field: impl FnOnce(*const T) -> *const F) -> F;
+    /// `OPTS_ZEROED(opts, field)` for the field at `offset` that `field`
+    /// names.
+    fn zeroed_after<F>(&self, offset: usize, field: impl FnOnce(*const T) -> *const F) -> bool;
 }
 
-/// `OPTS_ZEROED(opts, field)` on an `Option<Opts<T>>` (NULL opts: true).
+impl<T: OptsType> Reader<T> for Option<Opts<'_, T>> {
+    #[inline(always)]
+    fn get<F: OptsValue>(&self, offset: usize, field: impl FnOnce(*const T) -> *const F) -> F {
+        match self {
+            None => F::ZERO,
+            Some(o) => o.get(offset, field),
+        }
+    }
+
+    #[inline(always)]
+    fn zeroed_after<F>(&self, offset: usize, field: impl FnOnce(*const T) -> *const F) -> bool {
+        match self {
+            None => true,
+            Some(o) => o.zeroed_after_field(offset, field),
+        }
+    }
+}
+
+/// A validated caller's struct at least this library's size: what most
+/// callers pass (`LIBBPF_OPTS` of the same release). Every field is there,
+/// and whatever lies past the struct was checked by [`Opts::read`], so a
+/// zero check only covers `[end, size_of::<T>())`, a constant range.
+#[derive(Clone, Copy)]
+pub struct Full<'a, T: OptsType>(Opts<'a, T>);
+
+impl<'a, T: OptsType> Full<'a, T> {
+    /// `o` as a full-size struct, if it is one.
+    #[inline(always)]
+    pub fn of(o: Opts<'a, T>) -> Option<Self> {
+        o.full().then_some(Full(o))
+    }
+}
+
+impl<T: OptsType> Reader<T> for Full<'_, T> {
+    #[inline(always)]
+    fn get<F: OptsValue>(&self, offset: usize, _field: impl FnOnce(*const T) -> *const F) -> F {
+        const { assert!(size_of::<F>() <= 8) };
+        if offset.wrapping_add(size_of::<F>()) > size_of::<T>() {
+            return F::ZERO; // no such field (a caller's mistake)
+        }
+        // SAFETY: inside this library's struct, which the caller's `sz`
+        // covers; every bit pattern is a valid `F`.
+        unsafe { self.0.base.add(offset).cast::<F>().read_unaligned() }
+    }
+
+    #[inline(always)]
+    fn zeroed_after<F>(&self, offset: usize, _field: impl FnOnce(*const T) -> *const F) -> bool {
+        let end = offset.wrapping_add(size_of::<F>());
+        // `(ssize_t)(sz - end) <= 0` cannot happen for a field inside the
+        // struct (sz >= size_of::<T>() >= end); past the struct, Opts::read
+        // checked the bytes (or libbpf's arithmetic skipped them).
+        // SAFETY: `[end, size_of::<T>())` is inside the caller's struct.
+        end >= size_of::<T>() || unsafe { zero_range(self.0.base, end, size_of::<T>()) }
+    }
+}
+
+/// `OPTS_GET(opts, field, 0)` on a [`Reader`] (`Option<Opts<T>>` or
+/// [`Full`]): the field's value if the caller's `sz` covers all of it,
+/// zero (or NULL) otherwise.
+#[macro_export]
+macro_rules! opts_get {
+    ($opts:expr, $T:ty, $($f:ident).+) => {
+        $crate::opts::Reader::<$T>::get(
+            &$opts,
+            ::core::mem::offset_of!($T, $($f).+),
+            // Names the field's type; never called.
+            |p: *const $T| {
+                #[allow(unused_unsafe)]
+                // SAFETY: not run (a place, not a read, if it were).
+                unsafe { ::core::ptr::addr_of!((*p).$($f).+) }
+            },
+        )
+    };
+}
+
+/// `OPTS_ZEROED(opts, field)` on a [`Reader`] (NULL opts: true).
 #[macro_export]
 macro_rules! opts_zeroed {
-    ($opts:expr, $T:ty, $($f:ident).+) => {{
-        let o: &::core::option::Option<$crate::opts::Opts<'_, $T>> = &$opts;
-        match o {
-            None => true,
-            Some(o) => o.zeroed_after_field(
-                ::core::mem::offset_of!($T, $($f).+),
-                // Names the field's type; never called.
-                |p: *const $T| {
-                    #[allow(unused_unsafe)]
-                    // SAFETY: not run (a place, not a read, if it were).
-                    unsafe { ::core::ptr::addr_of!((*p).$($f).+) }
-                },
-            ),
-        }
-    }};
+    ($opts:expr, $T:ty, $($f:ident).+) => {
+        $crate::opts::Reader::<$T>::zeroed_after(
+            &$opts,
+            ::core::mem::offset_of!($T, $($f).+),
+            // Names the field's type; never called.
+            |p: *const $T| {
+                #[allow(unused_unsafe)]
+                // SAFETY: not run (a place, not a read, if it were).
+                unsafe { ::core::ptr::addr_of!((*p).$($f).+) }
+            },
+        )
+    };
 }
 
 #[cfg(test)]
