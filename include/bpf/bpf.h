@@ -15,13 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef __LIBBPF_VERSION_H
-#define __LIBBPF_VERSION_H
-/** The libbpf major version this library is compatible with. */
-#define LIBBPF_MAJOR_VERSION 1
-/** The libbpf minor version this library is compatible with. */
-#define LIBBPF_MINOR_VERSION 7
-#endif /* __LIBBPF_VERSION_H */
+#include "libbpf_version.h"
 
 #ifndef __LIBBPF_LIBBPF_COMMON_H
 #define __LIBBPF_LIBBPF_COMMON_H
@@ -209,6 +203,14 @@ struct bpf_link_create_opts {
              * Restrict the probes to this process id (0: every process).
              */
             __u32 pid;
+#if __LIBBPF_CURRENT_VERSION_GEQ(1, 8)
+            /**
+             * With BPF_F_UPROBE_MULTI_PATH_FD in flags: an fd of the file to probe
+             * (path is then resolved relative to it, as openat() does).
+             * @since libbpf 1.8
+             */
+            __u32 path_fd;
+#endif
         } uprobe_multi;
         /**
          * For BPF_TRACE_RAW_TP, BPF_TRACE_FENTRY, BPF_TRACE_FEXIT,
@@ -301,12 +303,37 @@ struct bpf_link_create_opts {
              */
             __u64 expected_revision;
         } cgroup;
+#if __LIBBPF_CURRENT_VERSION_GEQ(1, 8)
+        /**
+         * For BPF_TRACE_FENTRY_MULTI, BPF_TRACE_FEXIT_MULTI and
+         * BPF_TRACE_FSESSION_MULTI.
+         * @since libbpf 1.8
+         */
+        struct {
+            /**
+             * BTF ids of the functions to attach to, cnt entries.
+             */
+            const __u32 *ids;
+            /**
+             * Optional per-function cookies, cnt entries.
+             */
+            const __u64 *cookies;
+            /**
+             * Number of entries in ids and cookies.
+             */
+            __u32 cnt;
+        } tracing_multi;
+#endif
     };
     /** Zero-width member: makes compilers clear the tail padding of compound literals. */
     size_t :0;
 };
 /** The last field of struct bpf_link_create_opts this library knows. */
+#if __LIBBPF_CURRENT_VERSION_GEQ(1, 8)
+#define bpf_link_create_opts__last_field uprobe_multi.path_fd
+#else
 #define bpf_link_create_opts__last_field uprobe_multi.pid
+#endif
 
 /**
  * Options for bpf_link_update().

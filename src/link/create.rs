@@ -107,7 +107,9 @@ pub enum Extra<'a> {
         addrs: u64,
         cookies: u64,
     },
-    /// `BPF_TRACE_UPROBE_MULTI` / `_SESSION`.
+    /// `BPF_TRACE_UPROBE_MULTI` / `_SESSION`. With `path_fd` (set
+    /// `BPF_F_UPROBE_MULTI_PATH_FD` in `flags` too), `path` is resolved
+    /// relative to it.
     UprobeMulti {
         flags: u32,
         cnt: u32,
@@ -116,7 +118,11 @@ pub enum Extra<'a> {
         ref_ctr_offsets: u64,
         cookies: u64,
         pid: u32,
+        path_fd: Option<BorrowedFd<'a>>,
     },
+    /// `BPF_TRACE_FENTRY_MULTI` / `_FEXIT_MULTI` / `_FSESSION_MULTI`: BTF
+    /// ids and optional cookies, `cnt` of each.
+    TracingMulti { ids: u64, cookies: u64, cnt: u32 },
     /// raw_tp, fentry, fexit, fmod_ret, fsession, LSM.
     Tracing { cookie: u64 },
     /// `BPF_NETFILTER`.
@@ -205,6 +211,7 @@ impl CreateOpts<'_> {
                 ref_ctr_offsets,
                 cookies,
                 pid,
+                path_fd,
             } => {
                 a.u.uprobe_multi = LinkCreateUprobeMulti {
                     path,
@@ -214,6 +221,14 @@ impl CreateOpts<'_> {
                     cnt,
                     flags,
                     pid,
+                    path_fd: path_fd.map_or(0, |fd| fd.as_raw_fd() as u32),
+                }
+            }
+            Extra::TracingMulti { ids, cookies, cnt } => {
+                a.u.tracing_multi = LinkCreateTracingMulti {
+                    ids,
+                    cookies,
+                    cnt,
                     _pad: 0,
                 }
             }

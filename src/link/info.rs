@@ -20,8 +20,8 @@ use crate::sys::{
     info::bpf_link_info,
 };
 
-/// libbpf v1.7.0's name of each `enum bpf_link_type` value, by value.
-const LINK_TYPE_NAMES: [&CStr; 15] = [
+/// libbpf 1.8's name of each `enum bpf_link_type` value, by value.
+const LINK_TYPE_NAMES: [&CStr; 16] = [
     c"unspec",
     c"raw_tracepoint",
     c"tracing",
@@ -37,10 +37,11 @@ const LINK_TYPE_NAMES: [&CStr; 15] = [
     c"uprobe_multi",
     c"netkit",
     c"sockmap",
+    c"tracing_multi",
 ];
 
 /// The name libbpf gives a link type (`"cgroup"`, `"tcx"`, ...), or `None`
-/// for a value libbpf v1.7.0 does not know.
+/// for a value libbpf 1.8 does not know (1.7.0 stopped at 14, `sockmap`).
 pub fn link_type_str(t: u32) -> Option<&'static CStr> {
     LINK_TYPE_NAMES.get(t as usize).copied()
 }
@@ -48,7 +49,7 @@ pub fn link_type_str(t: u32) -> Option<&'static CStr> {
 /// libbpf v1.7.0's `attach_type_name` table (what
 /// `libbpf_bpf_attach_type_str` and bpftool print), by `enum
 /// bpf_attach_type` value.
-const ATTACH_TYPE_NAMES: [&CStr; 59] = [
+const ATTACH_TYPE_NAMES: [&CStr; 62] = [
     c"cgroup_inet_ingress",
     c"cgroup_inet_egress",
     c"cgroup_inet_sock_create",
@@ -108,6 +109,9 @@ const ATTACH_TYPE_NAMES: [&CStr; 59] = [
     c"trace_kprobe_session",
     c"trace_uprobe_session",
     c"trace_fsession",
+    c"trace_fentry_multi",
+    c"trace_fexit_multi",
+    c"trace_fsession_multi",
 ];
 
 /// The name libbpf gives an attach type (`"cgroup_inet_ingress"`, `"xdp"`,
@@ -245,6 +249,20 @@ pub enum Detail {
         ref_ctr_offsets: Vec<u64>,
         cookies: Vec<u64>,
     },
+    /// `BPF_LINK_TYPE_TRACING_MULTI` (libbpf 1.8's uapi): fentry / fexit /
+    /// fsession programs on many functions at once.
+    TracingMulti {
+        attach_type: u32,
+        /// The BTF object of the functions (0: vmlinux).
+        btf_obj_id: u32,
+        /// How many functions.
+        count: u32,
+        /// Their BTF ids, addresses (zeros unless the caller may see kernel
+        /// addresses) and cookies, `count` of each once fetched.
+        ids: Vec<u32>,
+        addrs: Vec<u64>,
+        cookies: Vec<u64>,
+    },
     PerfEvent(PerfEvent),
     Tcx {
         ifindex: u32,
@@ -321,6 +339,7 @@ struct Request {
     raw: bpf_link_info,
     name: Vec<u8>,
     arrays: [Vec<u64>; 3],
+    ids: Vec<u32>,
 }
 
 impl Request {
@@ -332,7 +351,19 @@ impl Request {
             },
             name: Vec::new(),
             arrays: [Vec::new(), Vec::new(), Vec::new()],
+            ids: Vec::new(),
         }
+    }
+
+    /// An array of `count` u32 ids, its address at `ptr_off` (none, and a
+    /// zero address, when `count` is 0).
+    fn ids(mut self, ptr_off: usize, count: u32) -> Self {
+        if count > 0 {
+            self.ids = vec![0; count as usize];
+            self.raw
+                .set_u64_at(ptr_off, self.ids.as_mut_ptr() as usize as u64);
+        }
+        self
     }
 
     /// A name buffer of `len` bytes (at least 1): its address at `ptr_off`
@@ -388,6 +419,13 @@ fn request(first: &bpf_link_info) -> Option<Request> {
                 .array(1, 16, n)
                 .array(2, 24, n)
                 .count(36, n)
+        }
+        BPF_LINK_TYPE_TRACING_MULTI => {
+            let n = r.u32_at(4);
+            if n == 0 {
+                return None;
+            }
+            req.ids(16, n).array(0, 24, n).array(1, 32, n).count(4, n)
         }
         BPF_LINK_TYPE_PERF_EVENT => match r.u32_at(0) {
             BPF_PERF_EVENT_UPROBE
@@ -490,6 +528,14 @@ fn decode(raw: &bpf_link_info, bufs: Option<&Request>) -> Detail {
             offsets: array(0),
             ref_ctr_offsets: array(1),
             cookies: array(2),
+        },
+        BPF_LINK_TYPE_TRACING_MULTI => Detail::TracingMulti {
+            attach_type: r.u32_at(0),
+            btf_obj_id: r.u32_at(8),
+            count: r.u32_at(4),
+            ids: bufs.map_or_else(Vec::new, |b| b.ids.clone()),
+            addrs: array(0),
+            cookies: array(1),
         },
         BPF_LINK_TYPE_PERF_EVENT => Detail::PerfEvent(match r.u32_at(0) {
             t @ (BPF_PERF_EVENT_UPROBE | BPF_PERF_EVENT_URETPROBE) => PerfEvent::Uprobe {
@@ -617,13 +663,18 @@ mod tests {
             attach_type_str(BPF_TRACE_FSESSION).unwrap(),
             c"trace_fsession"
         );
-        assert_eq!(attach_type_str(BPF_TRACE_FSESSION + 1), None);
+        assert_eq!(
+            attach_type_str(BPF_TRACE_FSESSION_MULTI).unwrap(),
+            c"trace_fsession_multi"
+        );
+        assert_eq!(attach_type_str(BPF_TRACE_FSESSION_MULTI + 1), None);
         assert_eq!(attach_type_str(u32::MAX), None);
     }
 
     /// Every entry of libbpf v1.7.0's `attach_type_name` table, read from
     /// its source when `make setup` has put it in `.deps/`, by enum value
-    /// (the enum read from the uapi header shipped with it).
+    /// (the enum read from the uapi header shipped with it); after them come
+    /// exactly libbpf 1.8's three `*_multi` tracing types.
     #[test]
     fn attach_type_table_matches_libbpf_source() {
         let root = env!("CARGO_MANIFEST_DIR");
@@ -666,10 +717,15 @@ mod tests {
             );
             seen += 1;
         }
+        assert_eq!(seen, 59, "every 1.7.0 value named");
         assert_eq!(
-            seen,
-            ATTACH_TYPE_NAMES.len(),
-            "every value named, none extra"
+            ATTACH_TYPE_NAMES[59..],
+            [
+                c"trace_fentry_multi",
+                c"trace_fexit_multi",
+                c"trace_fsession_multi"
+            ],
+            "and 1.8's after them, none extra"
         );
     }
 
@@ -746,6 +802,25 @@ mod tests {
         assert!(points_to(&q, 24, &q.arrays[1]));
         assert_eq!(q.raw.u32_at(8), 2);
         assert_eq!((q.arrays[0].len(), q.arrays[1].len()), (2, 2));
+    }
+
+    /// `bpf_link_info.tracing_multi` (libbpf 1.8's uapi): count in and
+    /// out at 4, the u32 ids at 16, addresses at 24, cookies at 32.
+    #[test]
+    fn tracing_multi_request_has_ids_addrs_and_cookies() {
+        let mut r = raw(BPF_LINK_TYPE_TRACING_MULTI);
+        r.set_u32_at(4, 3);
+        let q = request(&r).unwrap();
+        assert!(points_to(&q, 16, &q.ids));
+        assert!(points_to(&q, 24, &q.arrays[0]));
+        assert!(points_to(&q, 32, &q.arrays[1]));
+        assert_eq!(q.raw.u32_at(4), 3);
+        assert_eq!(
+            (q.ids.len(), q.arrays[0].len(), q.arrays[1].len()),
+            (3, 3, 3)
+        );
+        // No functions: nothing to fetch.
+        assert!(request(&raw(BPF_LINK_TYPE_TRACING_MULTI)).is_none());
     }
 
     #[test]
@@ -954,6 +1029,45 @@ mod tests {
                 cookies: vec![9]
             }
         );
+    }
+
+    #[test]
+    fn decodes_tracing_multi() {
+        let mut r = raw(BPF_LINK_TYPE_TRACING_MULTI);
+        r.set_u32_at(0, crate::sys::consts::attach::BPF_TRACE_FEXIT_MULTI);
+        r.set_u32_at(4, 2);
+        r.set_u32_at(8, 41);
+        let (r, mut q) = filled(
+            r,
+            b"",
+            [
+                &[0xffff_ffff_8100_0000, 0xffff_ffff_8100_0040],
+                &[5, 6],
+                &[],
+            ],
+        );
+        q.ids = vec![101, 102];
+        assert_eq!(
+            decode(&r, Some(&q)),
+            Detail::TracingMulti {
+                attach_type: crate::sys::consts::attach::BPF_TRACE_FEXIT_MULTI,
+                btf_obj_id: 41,
+                count: 2,
+                ids: vec![101, 102],
+                addrs: vec![0xffff_ffff_8100_0000, 0xffff_ffff_8100_0040],
+                cookies: vec![5, 6],
+            }
+        );
+        // From the first answer alone: the count, no arrays.
+        assert!(matches!(
+            decode(&r, None),
+            Detail::TracingMulti { count: 2, ref ids, .. } if ids.is_empty()
+        ));
+        assert_eq!(
+            link_type_str(BPF_LINK_TYPE_TRACING_MULTI).unwrap(),
+            c"tracing_multi"
+        );
+        assert_eq!(link_type_str(BPF_LINK_TYPE_TRACING_MULTI + 1), None);
     }
 
     #[test]

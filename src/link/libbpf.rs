@@ -1,7 +1,9 @@
 //! libbpf's link calls as libbpf takes their arguments: raw fd numbers,
 //! passed to the kernel as they are (-1 included: libbpf's feature probes
 //! rely on the kernel's `EBADF`), and libbpf's options structs, read by
-//! libbpf v1.7.0's rules straight into the exactly sized attr.
+//! libbpf's rules straight into the exactly sized attr: 1.8's for
+//! `bpf_link_create` (`uprobe_multi.path_fd`, the `tracing_multi` attach
+//! types), 1.7.0's, which are the same, for the others.
 //!
 //! For the C layer ([`crate::capi`]) and the link object ([`crate::object`]);
 //! Rust callers use the safe API of [`crate::link`], whose functions take
@@ -61,7 +63,8 @@ pub fn is_cgroup_multi(attach_type: u32) -> bool {
 }
 
 /// The attr of `bpf_link_create(prog_fd, target_fd, attach_type, opts)`, as
-/// libbpf v1.7.0 builds it before the syscall: `OPTS_VALID`, the
+/// libbpf 1.8 builds it before the syscall (1.7.0 less `path_fd` and the
+/// `tracing_multi` attach types, which it refuses): `OPTS_VALID`, the
 /// `iter_info_len` / `target_btf_id` checks, then the attach type's member
 /// read field by field from the caller's struct into the attr and its
 /// `OPTS_ZEROED` check. Every refusal is `EINVAL`; only `OPTS_VALID`
@@ -172,9 +175,20 @@ fn read_create(a: &mut LinkCreateAttr, o: impl Reader<C>) -> Result<(), Errno> {
                 cnt: opts_get!(o, C, u.uprobe_multi.cnt),
                 flags: opts_get!(o, C, u.uprobe_multi.flags),
                 pid: opts_get!(o, C, u.uprobe_multi.pid),
-                _pad: 0,
+                path_fd: opts_get!(o, C, u.uprobe_multi.path_fd),
             };
             opts_zeroed!(o, C, u.uprobe_multi)
+        }
+        BPF_TRACE_FENTRY_MULTI | BPF_TRACE_FEXIT_MULTI | BPF_TRACE_FSESSION_MULTI => {
+            let ids: *const u32 = opts_get!(o, C, u.tracing_multi.ids);
+            let cookies: *const u64 = opts_get!(o, C, u.tracing_multi.cookies);
+            a.u.tracing_multi = LinkCreateTracingMulti {
+                ids: ids as usize as u64,
+                cookies: cookies as usize as u64,
+                cnt: opts_get!(o, C, u.tracing_multi.cnt),
+                _pad: 0,
+            };
+            opts_zeroed!(o, C, u.tracing_multi)
         }
         BPF_TRACE_RAW_TP | BPF_TRACE_FENTRY | BPF_TRACE_FEXIT | BPF_MODIFY_RETURN
         | BPF_TRACE_FSESSION | BPF_LSM_MAC => {
@@ -351,7 +365,7 @@ mod tests {
 
     use super::*;
     use crate::opts::Zeroed;
-    use crate::sys::consts::flags::BPF_F_AFTER;
+    use crate::sys::consts::flags::{BPF_F_AFTER, BPF_F_UPROBE_MULTI_PATH_FD};
 
     /// Options as `LIBBPF_OPTS` makes them: every byte zero, `sz` set.
     /// (Padding is read as bytes, so never a moved Rust value.)
@@ -431,10 +445,13 @@ mod tests {
 
     #[test]
     fn each_branch_refuses_bytes_after_its_member() {
+        // (attach type, where its member ends): 1.8's ends, uprobe_multi's
+        // at 80 (path_fd), tracing_multi's at 56 (with its tail padding,
+        // as libbpf's offsetofend counts it).
         let cases: &[(u32, usize)] = &[
             (BPF_PERF_EVENT, 40),
             (BPF_TRACE_KPROBE_MULTI, 64),
-            (BPF_TRACE_UPROBE_SESSION, 76),
+            (BPF_TRACE_UPROBE_SESSION, 80),
             (BPF_TRACE_RAW_TP, 40),
             (BPF_TRACE_FSESSION, 40),
             (BPF_LSM_MAC, 40),
@@ -443,28 +460,26 @@ mod tests {
             (BPF_NETKIT_PEER, 48),
             (BPF_CGROUP_SYSCTL, 48),
             (BPF_LSM_CGROUP, 48),
+            (BPF_TRACE_FENTRY_MULTI, 56),
+            (BPF_TRACE_FSESSION_MULTI, 56),
             (BPF_XDP, 16),
             (BPF_SK_LOOKUP, 16),
             (1000, 16),
         ];
         for &(t, end) in cases {
             assert!(parse(&with_byte(end - 1, 0), t).is_ok(), "type {t}");
-            if end < 76 {
+            if end < 80 {
                 assert_eq!(
                     parse(&with_byte(end, 1), t).err(),
                     Some(EINVAL),
                     "type {t} byte {end}"
                 );
             }
+            // path_fd: only the uprobe branches read it, the others'
+            // OPTS_ZEROED refuses it (without OPTS_VALID's warning).
             assert_eq!(
-                parse(&with_byte(75, 1), t).is_err(),
-                end <= 75,
-                "type {t} byte 75"
-            );
-            // The padding after the last field: OPTS_VALID's tail.
-            assert_eq!(
-                parse(&with_byte(79, 1), t).err(),
-                Some(EINVAL),
+                parse(&with_byte(79, 1), t).is_err(),
+                end <= 79,
                 "type {t} byte 79"
             );
         }
@@ -523,6 +538,35 @@ mod tests {
         assert_eq!(&a[48..52], &2u32.to_ne_bytes());
         assert_eq!(&a[52..56], &1u32.to_ne_bytes());
         assert_eq!(&a[56..60], &99u32.to_ne_bytes());
+    }
+
+    #[test]
+    fn libbpf_1_8_path_fd_and_tracing_multi_reach_the_attr() {
+        let mut o = zeroed();
+        o.u.uprobe_multi.flags = BPF_F_UPROBE_MULTI_PATH_FD;
+        o.u.uprobe_multi.path_fd = 7;
+        let a = bytes(parse(&o, BPF_TRACE_UPROBE_MULTI));
+        assert_eq!(&a[52..56], &BPF_F_UPROBE_MULTI_PATH_FD.to_ne_bytes());
+        assert_eq!(&a[60..64], &7u32.to_ne_bytes());
+        // Elsewhere path_fd is a byte that must stay zero.
+        assert_eq!(parse(&o, BPF_PERF_EVENT).err(), Some(EINVAL));
+        let mut o = zeroed();
+        o.u.tracing_multi.ids = 0x1000 as *const _;
+        o.u.tracing_multi.cookies = 0x2000 as *const _;
+        o.u.tracing_multi.cnt = 3;
+        for t in [
+            BPF_TRACE_FENTRY_MULTI,
+            BPF_TRACE_FEXIT_MULTI,
+            BPF_TRACE_FSESSION_MULTI,
+        ] {
+            let a = bytes(parse(&o, t));
+            assert_eq!(&a[16..24], &0x1000u64.to_ne_bytes());
+            assert_eq!(&a[24..32], &0x2000u64.to_ne_bytes());
+            assert_eq!(&a[32..36], &3u32.to_ne_bytes());
+            assert_eq!(&a[36..64], &[0; 28]);
+        }
+        // libbpf 1.7.0 sent these types to its default branch.
+        assert_eq!(parse(&o, BPF_TRACE_FSESSION).err(), Some(EINVAL));
     }
 
     #[test]

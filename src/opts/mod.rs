@@ -45,6 +45,9 @@ pub unsafe trait OptsType: Copy {
     const KNOWN_END: usize;
     /// The text of `T##__last_field` (for the generated header).
     const LAST_FIELD: &'static str;
+    /// `T##__last_field` in libbpf 1.7's headers, where it differs (the
+    /// generated header picks one by `LIBBPF_MINOR_VERSION`).
+    const LAST_FIELD_1_7: &'static str = Self::LAST_FIELD;
 }
 
 /// A value an options field can hold; [`OptsValue::ZERO`] is its default.
@@ -562,12 +565,13 @@ mod tests {
 
     #[test]
     fn newer_callers_must_leave_unknown_bytes_zero() {
-        // Known end of bpf_link_create_opts is 76 (uprobe_multi.pid); the
-        // tail padding 76..80 and anything a newer header adds must be zero.
-        for sz in [80usize, 96, 200, 4096] {
+        // Known end of bpf_link_create_opts is 80 (libbpf 1.8's
+        // uprobe_multi.path_fd, in 1.7.0's tail padding); anything a newer
+        // header adds must be zero.
+        for sz in [88usize, 96, 200, 4096] {
             let v = caller(sz, sz);
             assert!(read::<C>(&v).0.is_ok(), "zero tail, sz {sz}");
-            for pos in [76, 79, 80, sz - 1] {
+            for pos in [80, 87, sz - 1] {
                 if pos >= sz {
                     continue;
                 }
@@ -620,11 +624,16 @@ mod tests {
     }
 
     #[test]
-    fn known_ends_match_libbpf_1_7_0() {
-        assert_eq!(C::KNOWN_END, offset_of!(C, u.uprobe_multi.pid) + 4);
-        assert_eq!(C::KNOWN_END, 76);
+    fn known_ends_match_libbpf_1_8() {
+        assert_eq!(C::KNOWN_END, offset_of!(C, u.uprobe_multi.path_fd) + 4);
+        assert_eq!(C::KNOWN_END, 80);
         assert_eq!(bpf_link_update_opts::KNOWN_END, 20);
         assert_eq!(bpf_get_fd_by_id_opts::KNOWN_END, 16);
-        assert_eq!(C::LAST_FIELD, "uprobe_multi.pid");
+        assert_eq!(C::LAST_FIELD, "uprobe_multi.path_fd");
+        assert_eq!(C::LAST_FIELD_1_7, "uprobe_multi.pid");
+        assert_eq!(
+            bpf_link_update_opts::LAST_FIELD_1_7,
+            bpf_link_update_opts::LAST_FIELD
+        );
     }
 }

@@ -78,6 +78,23 @@ pub struct bpf_link_create_opts_uprobe_multi {
     pub cookies: *const __u64,
     /// Restrict the probes to this process id (0: every process).
     pub pid: __u32,
+    /// With BPF_F_UPROBE_MULTI_PATH_FD in flags: an fd of the file to probe
+    /// (path is then resolved relative to it, as openat() does).
+    /// @since libbpf 1.8
+    pub path_fd: __u32,
+}
+
+/// The `tracing_multi` member of the options union (BPF_TRACE_FENTRY_MULTI,
+/// BPF_TRACE_FEXIT_MULTI and BPF_TRACE_FSESSION_MULTI).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct bpf_link_create_opts_tracing_multi {
+    /// BTF ids of the functions to attach to, cnt entries.
+    pub ids: *const __u32,
+    /// Optional per-function cookies, cnt entries.
+    pub cookies: *const __u64,
+    /// Number of entries in ids and cookies.
+    pub cnt: __u32,
 }
 
 /// The `tracing` member of the options union (raw_tp, fentry, fexit,
@@ -141,6 +158,10 @@ pub union bpf_link_create_opts_union {
     pub netkit: bpf_link_create_opts_relative,
     /// For the cgroup attach types (BPF_CGROUP_*, BPF_LSM_CGROUP).
     pub cgroup: bpf_link_create_opts_relative,
+    /// For BPF_TRACE_FENTRY_MULTI, BPF_TRACE_FEXIT_MULTI and
+    /// BPF_TRACE_FSESSION_MULTI.
+    /// @since libbpf 1.8
+    pub tracing_multi: bpf_link_create_opts_tracing_multi,
 }
 
 /// Options for bpf_link_create().
@@ -221,8 +242,9 @@ impl Default for bpf_get_fd_by_id_opts {
 // 80 bytes.
 unsafe impl OptsType for bpf_link_create_opts {
     const NAME: &'static CStr = c"bpf_link_create_opts";
-    const KNOWN_END: usize = offset_of!(Self, u.uprobe_multi.pid) + size_of::<__u32>();
-    const LAST_FIELD: &'static str = "uprobe_multi.pid";
+    const KNOWN_END: usize = offset_of!(Self, u.uprobe_multi.path_fd) + size_of::<__u32>();
+    const LAST_FIELD: &'static str = "uprobe_multi.path_fd";
+    const LAST_FIELD_1_7: &'static str = "uprobe_multi.pid";
 }
 
 // SAFETY: repr(C), starts with `sz: usize`, integers only, 24 bytes.
@@ -239,7 +261,8 @@ unsafe impl OptsType for bpf_get_fd_by_id_opts {
     const LAST_FIELD: &'static str = "token_fd";
 }
 
-// libbpf v1.7.0's LP64 layout.
+// libbpf's LP64 layout (1.8: path_fd fills 1.7.0's tail padding, so the
+// size is the same).
 #[cfg(target_pointer_width = "64")]
 const _: () = {
     assert!(size_of::<bpf_link_create_opts>() == 80);
@@ -252,7 +275,10 @@ const _: () = {
     assert!(offset_of!(bpf_link_create_opts, u.netfilter.flags) == 44);
     assert!(offset_of!(bpf_link_create_opts, u.tcx.expected_revision) == 40);
     assert!(offset_of!(bpf_link_create_opts, u.kprobe_multi.cookies) == 56);
-    assert!(<bpf_link_create_opts as OptsType>::KNOWN_END == 76);
+    assert!(offset_of!(bpf_link_create_opts, u.uprobe_multi.path_fd) == 76);
+    assert!(offset_of!(bpf_link_create_opts, u.tracing_multi.cookies) == 40);
+    assert!(offset_of!(bpf_link_create_opts, u.tracing_multi.cnt) == 48);
+    assert!(<bpf_link_create_opts as OptsType>::KNOWN_END == 80);
     assert!(size_of::<bpf_link_update_opts>() == 24);
     assert!(<bpf_link_update_opts as OptsType>::KNOWN_END == 20);
     assert!(size_of::<bpf_get_fd_by_id_opts>() == 16);

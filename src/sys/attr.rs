@@ -51,6 +51,8 @@ pub union LinkCreateUnion {
     pub relative: LinkCreateRelative,
     /// `uprobe_multi`.
     pub uprobe_multi: LinkCreateUprobeMulti,
+    /// `tracing_multi`.
+    pub tracing_multi: LinkCreateTracingMulti,
 }
 
 /// `link_create.iter_info*`.
@@ -120,7 +122,17 @@ pub struct LinkCreateUprobeMulti {
     pub cnt: u32,
     pub flags: u32,
     pub pid: u32,
-    /// `path_fd` in newer uapi headers; libbpf v1.7.0 leaves it zero.
+    /// An fd `path` is relative to (with `BPF_F_UPROBE_MULTI_PATH_FD`).
+    pub path_fd: u32,
+}
+
+/// `link_create.tracing_multi` (libbpf 1.8).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct LinkCreateTracingMulti {
+    pub ids: u64,
+    pub cookies: u64,
+    pub cnt: u32,
     pub _pad: u32,
 }
 

@@ -20,7 +20,8 @@ pub mod cmd {
     pub const BPF_LINK_DETACH: u32 = 34;
 }
 
-/// `enum bpf_attach_type` values (0..=58 in libbpf v1.7.0's uapi header).
+/// `enum bpf_attach_type` values (0..=58 in libbpf v1.7.0's uapi header,
+/// 59..=61 added with libbpf 1.8's).
 pub mod attach {
     pub const BPF_CGROUP_INET_INGRESS: u32 = 0;
     pub const BPF_CGROUP_INET_EGRESS: u32 = 1;
@@ -81,9 +82,12 @@ pub mod attach {
     pub const BPF_TRACE_KPROBE_SESSION: u32 = 56;
     pub const BPF_TRACE_UPROBE_SESSION: u32 = 57;
     pub const BPF_TRACE_FSESSION: u32 = 58;
+    pub const BPF_TRACE_FENTRY_MULTI: u32 = 59;
+    pub const BPF_TRACE_FEXIT_MULTI: u32 = 60;
+    pub const BPF_TRACE_FSESSION_MULTI: u32 = 61;
 }
 
-/// `enum bpf_link_type` values known to libbpf v1.7.0.
+/// `enum bpf_link_type` values known to libbpf 1.8 (1.7.0 stops at 14).
 pub mod link_type {
     pub const BPF_LINK_TYPE_UNSPEC: u32 = 0;
     pub const BPF_LINK_TYPE_RAW_TRACEPOINT: u32 = 1;
@@ -100,6 +104,7 @@ pub mod link_type {
     pub const BPF_LINK_TYPE_UPROBE_MULTI: u32 = 12;
     pub const BPF_LINK_TYPE_NETKIT: u32 = 13;
     pub const BPF_LINK_TYPE_SOCKMAP: u32 = 14;
+    pub const BPF_LINK_TYPE_TRACING_MULTI: u32 = 15;
 }
 
 /// Flag bits of `link_create.flags` / `link_update.flags`.
@@ -119,6 +124,9 @@ pub mod flags {
     pub const BPF_F_KPROBE_MULTI_RETURN: u32 = 1 << 0;
     /// `uprobe_multi.flags`: return probes.
     pub const BPF_F_UPROBE_MULTI_RETURN: u32 = 1 << 0;
+    /// `uprobe_multi.flags`: `path` is relative to `path_fd` (libbpf 1.8's
+    /// uapi; the caller sets it, libbpf does not).
+    pub const BPF_F_UPROBE_MULTI_PATH_FD: u32 = 1 << 1;
 }
 
 /// `enum bpf_perf_event_type`: what a perf_event link is attached to
