@@ -296,11 +296,12 @@ impl<'a, T: OptsType> Opts<'a, T> {
     }
 
     /// Whether the caller's struct is at least this library's (every field
-    /// present): callers branch on it so that the compiler drops the
-    /// per-field `sz` checks on that common path.
+    /// present) and `sz` a length libbpf's signed arithmetic reads as one
+    /// (below 2^63; from there `(ssize_t)sz - end` is negative and libbpf
+    /// skips its zero checks): the common case, read as [`Full`].
     #[inline(always)]
     pub fn full(&self) -> bool {
-        self.sz >= size_of::<T>()
+        self.sz >= size_of::<T>() && self.sz <= isize::MAX as usize
     }
 
     /// `OPTS_GET(opts, field, 0)`: the field at `offset` if the caller's
@@ -427,9 +428,9 @@ impl<T: OptsType> Reader<T> for Full<'_, T> {
     #[inline(always)]
     fn zeroed_after<F>(&self, offset: usize, _field: impl FnOnce(*const T) -> *const F) -> bool {
         let end = offset.wrapping_add(size_of::<F>());
-        // `(ssize_t)(sz - end) <= 0` cannot happen for a field inside the
-        // struct (sz >= size_of::<T>() >= end); past the struct, Opts::read
-        // checked the bytes (or libbpf's arithmetic skipped them).
+        // With size_of::<T>() <= sz < 2^63, libbpf's `(ssize_t)sz - end`
+        // is the plain length of [end, sz): it checks those bytes; past the
+        // struct Opts::read checked them already.
         // SAFETY: `[end, size_of::<T>())` is inside the caller's struct.
         end >= size_of::<T>() || unsafe { zero_range(self.0.base, end, size_of::<T>()) }
     }
