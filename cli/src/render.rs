@@ -272,6 +272,26 @@ pub fn json(d: &Details, ifname: IfName) -> Value {
                 "funcs": funcs,
             })
         }
+        Detail::TracingMulti {
+            attach_type,
+            btf_obj_id,
+            count,
+            ids,
+            addrs,
+            cookies,
+        } => {
+            let funcs: Vec<Value> = tracing_multi_rows(ids, addrs, cookies)
+                .map(|(btf_id, addr, cookie)| {
+                    json!({ "btf_id": btf_id, "addr": addr, "cookie": cookie })
+                })
+                .collect();
+            json!({
+                "attach_type": attach(*attach_type),
+                "btf_obj_id": btf_obj_id,
+                "func_cnt": count,
+                "funcs": funcs,
+            })
+        }
         Detail::PerfEvent(p) => match p {
             PerfEvent::Event {
                 type_,
@@ -361,6 +381,25 @@ fn sorted_pairs(addrs: &[u64], cookies: &[u64]) -> Vec<(u64, u64)> {
         .collect();
     v.sort_by_key(|&(a, _)| a);
     v
+}
+
+/// The functions of a tracing_multi link as (btf_id, addr, cookie) rows,
+/// in the kernel's order: one row per entry of the longest of the three
+/// arrays, 0 where an array is shorter (or was not fetched). No rows when
+/// none was fetched, whatever the count.
+fn tracing_multi_rows<'a>(
+    ids: &'a [u32],
+    addrs: &'a [u64],
+    cookies: &'a [u64],
+) -> impl Iterator<Item = (u32, u64, u64)> + 'a {
+    let n = ids.len().max(addrs.len()).max(cookies.len());
+    (0..n).map(move |i| {
+        (
+            ids.get(i).copied().unwrap_or(0),
+            addrs.get(i).copied().unwrap_or(0),
+            cookies.get(i).copied().unwrap_or(0),
+        )
+    })
 }
 
 /// The plain-text form of one link: a header line and tab-indented detail
@@ -531,6 +570,33 @@ pub fn plain(d: &Details, ifname: IfName) -> String {
                     ref_ctr_offsets.get(i).copied().unwrap_or(0),
                     cookies.get(i).copied().unwrap_or(0)
                 )]);
+            }
+        }
+        Detail::TracingMulti {
+            attach_type,
+            btf_obj_id,
+            count,
+            ids,
+            addrs,
+            cookies,
+        } => {
+            // As kprobe_multi: a summary line, then one row per function
+            // (BTF id in decimal, address and cookie in hex, unsorted).
+            let mut l = vec![attach(*attach_type)];
+            if *btf_obj_id != 0 {
+                l.push(format!("btf_obj_id {btf_obj_id}"));
+            }
+            l.push(format!("func_cnt {count}"));
+            lines.push(l);
+            let mut rows = tracing_multi_rows(ids, addrs, cookies).peekable();
+            if rows.peek().is_some() {
+                lines.push(vec![format!(
+                    "{:<10} {:<16} {}",
+                    "btf_id", "addr", "cookie"
+                )]);
+                for (id, a, c) in rows {
+                    lines.push(vec![format!("{id:<10} {a:016x} {c:<16x}")]);
+                }
             }
         }
         Detail::PerfEvent(p) => match p {
@@ -935,6 +1001,96 @@ mod tests {
         );
         assert!(
             j.ends_with(r#""retprobe":true,"func_cnt":2,"missed":0,"funcs":[{"addr":16,"cookie":1},{"addr":32,"cookie":2}]}"#),
+            "{j}"
+        );
+    }
+
+    /// Link type 15 (libbpf 1.8): fentry/fexit/fsession on many functions.
+    #[test]
+    fn tracing_multi() {
+        let t = Detail::TracingMulti {
+            attach_type: 60,
+            btf_obj_id: 1,
+            count: 3,
+            ids: vec![91234, 1005, 77],
+            addrs: vec![0xffff_ffff_8120_0000, 0, 0xffff_ffff_8110_0040],
+            cookies: vec![0, 0x2a, 7],
+        };
+        let (p, j) = both(&d(15, t));
+        assert_eq!(
+            p,
+            "12: tracing_multi  prog 34\n\
+             \tattach_type trace_fexit_multi  btf_obj_id 1  func_cnt 3\n\
+             \tbtf_id     addr             cookie\n\
+             \t91234      ffffffff81200000 0\n\
+             \t1005       0000000000000000 2a\n\
+             \t77         ffffffff81100040 7\n"
+        );
+        assert_eq!(
+            j,
+            r#"{"id":12,"type":"tracing_multi","prog_id":34,"attach_type":"trace_fexit_multi","btf_obj_id":1,"func_cnt":3,"funcs":[{"btf_id":91234,"addr":18446744071580942336,"cookie":0},{"btf_id":1005,"addr":0,"cookie":42},{"btf_id":77,"addr":18446744071579893824,"cookie":7}]}"#
+        );
+
+        // An array the kernel left unfilled reads as zeros; the other
+        // attach types by name, btf_obj_id 0 left out of the plain line.
+        let t = Detail::TracingMulti {
+            attach_type: 61,
+            btf_obj_id: 0,
+            count: 2,
+            ids: vec![5, 6],
+            addrs: vec![],
+            cookies: vec![1, 2],
+        };
+        let (p, j) = both(&d(15, t));
+        assert_eq!(
+            p,
+            "12: tracing_multi  prog 34\n\
+             \tattach_type trace_fsession_multi  func_cnt 2\n\
+             \tbtf_id     addr             cookie\n\
+             \t5          0000000000000000 1\n\
+             \t6          0000000000000000 2\n"
+        );
+        assert!(
+            j.ends_with(r#""attach_type":"trace_fsession_multi","btf_obj_id":0,"func_cnt":2,"funcs":[{"btf_id":5,"addr":0,"cookie":1},{"btf_id":6,"addr":0,"cookie":2}]}"#),
+            "{j}"
+        );
+
+        // No functions: the summary line alone, an empty funcs array.
+        let t = Detail::TracingMulti {
+            attach_type: 59,
+            btf_obj_id: 0,
+            count: 0,
+            ids: vec![],
+            addrs: vec![],
+            cookies: vec![],
+        };
+        let (p, j) = both(&d(15, t));
+        assert_eq!(
+            p,
+            "12: tracing_multi  prog 34\n\tattach_type trace_fentry_multi  func_cnt 0\n"
+        );
+        assert_eq!(
+            j,
+            r#"{"id":12,"type":"tracing_multi","prog_id":34,"attach_type":"trace_fentry_multi","btf_obj_id":0,"func_cnt":0,"funcs":[]}"#
+        );
+
+        // A count from the first answer alone (nothing fetched): no rows;
+        // an attach type past the table as its number.
+        let t = Detail::TracingMulti {
+            attach_type: 300,
+            btf_obj_id: 9,
+            count: 4,
+            ids: vec![],
+            addrs: vec![],
+            cookies: vec![],
+        };
+        let (p, j) = both(&d(15, t));
+        assert_eq!(
+            p,
+            "12: tracing_multi  prog 34\n\tattach_type 300  btf_obj_id 9  func_cnt 4\n"
+        );
+        assert!(
+            j.ends_with(r#""attach_type":300,"btf_obj_id":9,"func_cnt":4,"funcs":[]}"#),
             "{j}"
         );
     }

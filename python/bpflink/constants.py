@@ -1,8 +1,10 @@
 """Numeric constants of the kernel's BPF uapi used by the link API.
 
 Every constant is a plain ``int`` with the name and value it has in
-``<linux/bpf.h>`` (the copy shipped with libbpf v1.7.0), so values go
-straight to the raw layer and compare equal to what the kernel reports.
+``<linux/bpf.h>`` (the copy shipped with libbpf v1.7.0, plus the few that
+libbpf 1.8's copy adds: the ``tracing_multi`` link type and its three
+attach types), so values go straight to the raw layer and compare equal to
+what the kernel reports.
 
 :class:`AttachType`, :class:`LinkType`, :class:`PerfEventType` and
 :class:`CgroupIterOrder` are :class:`enum.IntEnum` views of the same
@@ -82,6 +84,10 @@ BPF_NETKIT_PEER = 55
 BPF_TRACE_KPROBE_SESSION = 56
 BPF_TRACE_UPROBE_SESSION = 57
 BPF_TRACE_FSESSION = 58
+# Added by libbpf 1.8's uapi header (tracing_multi links).
+BPF_TRACE_FENTRY_MULTI = 59
+BPF_TRACE_FEXIT_MULTI = 60
+BPF_TRACE_FSESSION_MULTI = 61
 AttachType = _enum.IntEnum("AttachType", _since(_mark), module=__name__)
 AttachType.__doc__ = "enum bpf_attach_type: the hook a program is attached to."
 
@@ -102,6 +108,8 @@ BPF_LINK_TYPE_TCX = 11
 BPF_LINK_TYPE_UPROBE_MULTI = 12
 BPF_LINK_TYPE_NETKIT = 13
 BPF_LINK_TYPE_SOCKMAP = 14
+# Added by libbpf 1.8's uapi header.
+BPF_LINK_TYPE_TRACING_MULTI = 15
 LinkType = _enum.IntEnum("LinkType", _since(_mark), module=__name__)
 LinkType.__doc__ = "enum bpf_link_type: the kind of a link, as bpf_link_info.type reports it."
 

@@ -5,8 +5,8 @@ and returns an instance of the :class:`LinkInfo` subclass for the link's
 type. Names, paths and arrays that the kernel only copies into buffers
 supplied by the caller (iterator target names, raw tracepoint names, perf
 event file and function names, uprobe_multi paths and offsets, kprobe_multi
-addresses) are fetched with a second call whose buffers are sized from the
-lengths the first call reported.
+addresses, tracing_multi BTF ids and addresses) are fetched with a second
+call whose buffers are sized from the lengths the first call reported.
 
 Every class is a dataclass; fields holding attach types are
 :class:`~bpflink.constants.AttachType` members when the number is known
@@ -231,6 +231,23 @@ class SockmapLinkInfo(LinkInfo):
     attach_type: int = 0
 
 
+@dataclass
+class TracingMultiLinkInfo(LinkInfo):
+    """BPF_LINK_TYPE_TRACING_MULTI (libbpf 1.8's uapi: fentry, fexit or
+    fsession on many functions at once): the attach type
+    (BPF_TRACE_FENTRY_MULTI, _FEXIT_MULTI or _FSESSION_MULTI), the BTF
+    object the functions are in, how many there are, and per function its
+    BTF id, address (zeros when the kernel hides addresses from this
+    caller) and cookie, ``count`` of each once fetched."""
+
+    attach_type: int = 0
+    btf_obj_id: int = 0
+    count: int = 0
+    ids: list[int] = field(default_factory=list)
+    addrs: list[int] = field(default_factory=list)
+    cookies: list[int] = field(default_factory=list)
+
+
 # --- decoding -------------------------------------------------------------------
 
 
@@ -249,6 +266,12 @@ class _Buffers:
     def u64s(self, count: int) -> tuple[int, Any]:
         """A zeroed array of ``count`` u64: (address, array)."""
         buf = (ctypes.c_uint64 * max(count, 1))()
+        self.keep.append(buf)
+        return ctypes.addressof(buf), buf
+
+    def u32s(self, count: int) -> tuple[int, Any]:
+        """A zeroed array of ``count`` u32: (address, array)."""
+        buf = (ctypes.c_uint32 * max(count, 1))()
         self.keep.append(buf)
         return ctypes.addressof(buf), buf
 
@@ -299,6 +322,12 @@ def _second_phase(fd: int, first: raw.bpf_link_info,
         info.kprobe_multi.count = n
         info.kprobe_multi.addrs, got["addrs"] = bufs.u64s(n)
         info.kprobe_multi.cookies, got["cookies"] = bufs.u64s(n)
+    elif t == LinkType.BPF_LINK_TYPE_TRACING_MULTI and first.tracing_multi.count:
+        n = first.tracing_multi.count
+        info.tracing_multi.count = n
+        info.tracing_multi.ids, got["ids"] = bufs.u32s(n)
+        info.tracing_multi.addrs, got["addrs"] = bufs.u64s(n)
+        info.tracing_multi.cookies, got["cookies"] = bufs.u64s(n)
     elif t == LinkType.BPF_LINK_TYPE_PERF_EVENT:
         p = first.perf_event
         info.perf_event.type = p.type
@@ -331,7 +360,8 @@ def _second_phase(fd: int, first: raw.bpf_link_info,
 
 
 def _u64_list(buf: Any, count: int) -> list[int]:
-    """The first ``count`` values of a fetched array (none if not fetched)."""
+    """The first ``count`` values of a fetched array of u64 (or u32): none
+    if it was not fetched."""
     return list(buf[:count]) if buf is not None else []
 
 
@@ -384,6 +414,13 @@ def decode(info: raw.bpf_link_info, extra: Optional[dict[str, Any]] = None) -> L
                                    ref_ctr_offsets=_u64_list(extra.get("ref_ctr_offsets"), r.count),
                                    cookies=_u64_list(extra.get("cookies"), r.count),
                                    count=r.count, flags=r.flags, pid=r.pid)
+    if t == LinkType.BPF_LINK_TYPE_TRACING_MULTI:
+        r = info.tracing_multi
+        return TracingMultiLinkInfo(**common, attach_type=as_enum(AttachType, r.attach_type),
+                                    btf_obj_id=r.btf_obj_id, count=r.count,
+                                    ids=_u64_list(extra.get("ids"), r.count),
+                                    addrs=_u64_list(extra.get("addrs"), r.count),
+                                    cookies=_u64_list(extra.get("cookies"), r.count))
     if t == LinkType.BPF_LINK_TYPE_PERF_EVENT:
         return _decode_perf_event(info, common, extra)
     if t == LinkType.BPF_LINK_TYPE_TCX:

@@ -424,6 +424,22 @@ class _InfoSockmap(Structure):
     _fields_ = [("map_id", c_uint32), ("attach_type", c_uint32)]
 
 
+class _InfoTracingMulti(Structure):
+    """bpf_link_info.tracing_multi (libbpf 1.8's uapi): attach type, number
+    of functions (in/out), their BTF object, and buffers (in/out) for
+    ``count`` u32 BTF ids, u64 addresses and u64 cookies."""
+
+    _fields_ = [
+        ("attach_type", c_uint32),
+        ("count", c_uint32),
+        ("btf_obj_id", c_uint32),
+        ("_pad", c_uint32),
+        ("ids", c_uint64),
+        ("addrs", c_uint64),
+        ("cookies", c_uint64),
+    ]
+
+
 class _InfoUnion(Union):
     """The per-link-type union of bpf_link_info (anonymous in the struct)."""
 
@@ -442,6 +458,7 @@ class _InfoUnion(Union):
         ("tcx", _InfoIfindexAttach),
         ("netkit", _InfoIfindexAttach),
         ("sockmap", _InfoSockmap),
+        ("tracing_multi", _InfoTracingMulti),
     ]
 
 

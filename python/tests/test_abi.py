@@ -29,6 +29,43 @@ STRUCTS = [
 ]
 
 
+# Union members of struct bpf_link_info that libbpf 1.8's uapi adds and the
+# 1.7.0 header compiled against here lacks: (C type, top member) -> every
+# member path with its (offset, size) in struct bpf_link_info as 1.8's uapi
+# lays it out (the union starts at 16). Compared with C instead as soon as
+# the header has the member.
+UAPI_1_8_MEMBERS = {
+    ("struct bpf_link_info", "tracing_multi"): {
+        "tracing_multi": (16, 40),
+        "tracing_multi.attach_type": (16, 4),
+        "tracing_multi.count": (20, 4),
+        "tracing_multi.btf_obj_id": (24, 4),
+        "tracing_multi.ids": (32, 8),
+        "tracing_multi.addrs": (40, 8),
+        "tracing_multi.cookies": (48, 8),
+    },
+}
+
+# Enumerators libbpf 1.8's uapi adds after the last one of the 1.7.0 header
+# read here, with their documented values. A header that has them must
+# agree.
+UAPI_1_8_ENUMERATORS = {
+    "bpf_attach_type": {"BPF_TRACE_FENTRY_MULTI": 59, "BPF_TRACE_FEXIT_MULTI": 60,
+                        "BPF_TRACE_FSESSION_MULTI": 61},
+    "bpf_link_type": {"BPF_LINK_TYPE_TRACING_MULTI": 15},
+}
+
+
+def _uapi_lacks(ctype: str, path: str) -> bool:
+    """Whether ``path`` of ``ctype`` is a 1.8 member the uapi header here
+    does not define (then it cannot be compiled against it)."""
+    top = path.split(".")[0]
+    if (ctype, top) not in UAPI_1_8_MEMBERS:
+        return False
+    with open(UAPI_BPF_H) as f:
+        return re.search(r"\}\s*%s\s*;" % top, f.read()) is None
+
+
 def need_checkout() -> None:
     if not (os.path.isfile(os.path.join(INCLUDE, "bpflink.h")) and os.path.isfile(UAPI_BPF_H)):
         pytest.skip(f"needs a bpflink checkout with scripts/setup.sh run ({TOP})")
@@ -64,6 +101,8 @@ def c_layout(tmp_path_factory, cc) -> dict[tuple[str, str], tuple[int, int]]:
     for ctype, cls in STRUCTS:
         lines.append(f'printf("%s|-|%zu|%zu\\n", "{ctype}", sizeof({ctype}), _Alignof({ctype}));')
         for path, _, _ in ctypes_fields(cls):
+            if _uapi_lacks(ctype, path):
+                continue
             lines.append(
                 f'printf("%s|%s|%zu|%zu\\n", "{ctype}", "{path}", offsetof({ctype}, {path}), '
                 f"sizeof((({ctype} *)0)->{path}));"
@@ -94,7 +133,20 @@ def test_every_field_offset_and_size_match_c(c_layout, ctype, cls):
     fields = ctypes_fields(cls)
     assert fields, cls
     for path, offset, size in fields:
+        if _uapi_lacks(ctype, path):
+            continue  # test_members_newer_than_the_uapi_header
         assert (offset, size) == c_layout[(ctype, path)], f"{ctype}.{path}"
+
+
+def test_members_newer_than_the_uapi_header():
+    """libbpf 1.8's members at 1.8's documented places, every one of their
+    fields listed."""
+    need_checkout()
+    for (ctype, top), want in UAPI_1_8_MEMBERS.items():
+        cls = dict(STRUCTS)[ctype]
+        got = {path: (offset, size) for path, offset, size in ctypes_fields(cls)
+               if path == top or path.startswith(top + ".")}
+        assert got == want, f"{ctype}.{top}"
 
 
 def test_known_sizes():
@@ -207,8 +259,17 @@ def _uapi_enum(name: str) -> dict[str, int]:
 ])
 def test_enums_match_uapi(c_enum, py_enum):
     need_checkout()
-    assert {m.name: m.value for m in py_enum} == _uapi_enum(c_enum)
-    for name, value in _uapi_enum(c_enum).items():
+    header = _uapi_enum(c_enum)
+    newer = UAPI_1_8_ENUMERATORS.get(c_enum, {})
+    for name, value in newer.items():
+        assert header.get(name, value) == value, f"{name}: the header disagrees with 1.8's value"
+    # Those the header lacks follow its last value, without a gap.
+    beyond = sorted(v for n, v in newer.items() if n not in header)
+    top = max(header.values())
+    assert beyond == list(range(top + 1, top + 1 + len(beyond)))
+    expected = {**header, **newer}
+    assert {m.name: m.value for m in py_enum} == expected
+    for name, value in expected.items():
         plain = getattr(constants, name)
         assert plain == value and type(plain) is int
 

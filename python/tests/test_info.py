@@ -1,6 +1,6 @@
 """Decoding struct bpf_link_info for the link types this kernel cannot make
-(tracing, kprobe_multi, struct_ops, netkit, kprobe perf events, unknown
-types): a fake kernel fills the struct, both phases, as the real one does.
+(tracing, kprobe_multi, tracing_multi, struct_ops, netkit, kprobe perf
+events, unknown types): a fake kernel fills the struct, both phases, as the real one does.
 The types the kernel can make are decoded in test_link_create.py."""
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from bpflink import (
     BPF_NETKIT_PEER,
     BPF_PERF_EVENT_KRETPROBE,
     BPF_TRACE_FENTRY,
+    BPF_TRACE_FENTRY_MULTI,
+    BPF_TRACE_FEXIT_MULTI,
+    BPF_TRACE_FSESSION_MULTI,
     AttachType,
     KprobeMultiLinkInfo,
     LinkType,
@@ -23,6 +26,7 @@ from bpflink import (
     PerfEventLinkInfo,
     StructOpsLinkInfo,
     TracingLinkInfo,
+    TracingMultiLinkInfo,
     UnknownLinkInfo,
     raw,
 )
@@ -36,6 +40,11 @@ def put_string(address: int, size: int, text: bytes) -> None:
 
 def put_u64s(address: int, values: list[int]) -> None:
     arr = (ctypes.c_uint64 * len(values))(*values)
+    ctypes.memmove(address, arr, ctypes.sizeof(arr))
+
+
+def put_u32s(address: int, values: list[int]) -> None:
+    arr = (ctypes.c_uint32 * len(values))(*values)
     ctypes.memmove(address, arr, ctypes.sizeof(arr))
 
 
@@ -96,6 +105,82 @@ def test_kprobe_multi_two_phases():
         (3, BPF_F_KPROBE_MULTI_RETURN, 11, addrs, cookies)
     assert len(kernel.calls) == 2
     assert kernel.calls[0] == bytes(64), "the first call asks with a zeroed struct"
+
+
+def test_tracing_multi_two_phases():
+    ids, addrs, cookies = [91234, 1005, 77], [0xFFFFFFFF81200000, 0, 0xFFFFFFFF81100040], [0, 42, 1 << 63]
+
+    def fill(i):
+        common(i, LinkType.BPF_LINK_TYPE_TRACING_MULTI)
+        tm = i.tracing_multi
+        tm.attach_type, tm.btf_obj_id = BPF_TRACE_FEXIT_MULTI, 1
+        if not tm.ids:
+            tm.count = 3
+
+    def buffers(i):
+        tm = i.tracing_multi
+        if tm.ids:
+            assert tm.count == 3 and tm.addrs and tm.cookies
+            put_u32s(tm.ids, ids)
+            put_u64s(tm.addrs, addrs)
+            put_u64s(tm.cookies, cookies)
+
+    kernel = FakeKernel(fill, buffers)
+    info = link_info_from_fd(3, fetch=kernel)
+    assert info == TracingMultiLinkInfo(type=LinkType.BPF_LINK_TYPE_TRACING_MULTI, id=41, prog_id=7,
+                                        type_name="tracing_multi", attach_type=BPF_TRACE_FEXIT_MULTI,
+                                        btf_obj_id=1, count=3, ids=ids, addrs=addrs, cookies=cookies)
+    assert info.type is LinkType.BPF_LINK_TYPE_TRACING_MULTI
+    assert info.attach_type is AttachType.BPF_TRACE_FEXIT_MULTI
+    assert len(kernel.calls) == 2
+    # The second call asks for exactly count of each, at the uapi offsets
+    # (union at 16: count at +4, ids at +16, addrs at +24, cookies at +32).
+    second = kernel.calls[1]
+    assert int.from_bytes(second[20:24], "little") == 3
+    assert all(int.from_bytes(second[o:o + 8], "little") for o in (32, 40, 48))
+    assert second[16:20] == bytes(4) and second[24:28] == bytes(4), "only count is an input"
+
+
+def test_tracing_multi_decodes_the_arrays_it_was_given():
+    # The ids are u32 (the addresses and cookies u64); an array missing from
+    # the second call's buffers comes out empty.
+    i = raw.bpf_link_info()
+    common(i, LinkType.BPF_LINK_TYPE_TRACING_MULTI)
+    i.tracing_multi.count = 3
+    ids = (ctypes.c_uint32 * 3)(7, 8, 9)
+    i.tracing_multi.ids = ctypes.addressof(ids)
+    info = decode(i, {"ids": ids})
+    assert (info.ids, info.addrs, info.cookies) == ([7, 8, 9], [], [])
+
+
+def test_tracing_multi_without_functions():
+    def fill(i):
+        common(i, LinkType.BPF_LINK_TYPE_TRACING_MULTI)
+        i.tracing_multi.attach_type = BPF_TRACE_FSESSION_MULTI
+
+    kernel = FakeKernel(fill)
+    info = link_info_from_fd(3, fetch=kernel)
+    assert info == TracingMultiLinkInfo(type=15, id=41, prog_id=7, type_name="tracing_multi",
+                                        attach_type=BPF_TRACE_FSESSION_MULTI)
+    assert (info.count, info.ids, info.addrs, info.cookies) == (0, [], [], [])
+    assert len(kernel.calls) == 1  # count 0: no second call
+    assert info.as_dict() == {"type": 15, "id": 41, "prog_id": 7, "type_name": "tracing_multi",
+                              "attach_type": 61, "btf_obj_id": 0, "count": 0, "ids": [], "addrs": [],
+                              "cookies": []}
+
+
+def test_tracing_multi_first_answer_alone():
+    # decode() without the second call's buffers: the count, no arrays; an
+    # attach type this package does not know stays a plain int.
+    i = raw.bpf_link_info()
+    common(i, LinkType.BPF_LINK_TYPE_TRACING_MULTI)
+    i.tracing_multi.attach_type, i.tracing_multi.count, i.tracing_multi.btf_obj_id = BPF_TRACE_FENTRY_MULTI, 2, 5
+    info = decode(i)
+    assert (info.attach_type, info.btf_obj_id, info.count, info.ids, info.addrs, info.cookies) == \
+        (AttachType.BPF_TRACE_FENTRY_MULTI, 5, 2, [], [], [])
+    i.tracing_multi.attach_type = 400
+    info = decode(i)
+    assert info.attach_type == 400 and type(info.attach_type) is int
 
 
 def test_second_phase_retried_after_enospc():
@@ -176,6 +261,7 @@ def test_link_type_name():
     assert bpflink.link_type_name(3) == "cgroup"
     assert bpflink.link_type_name(LinkType.BPF_LINK_TYPE_TCX) == "tcx"
     assert bpflink.link_type_name(0) == "unspec"
+    assert bpflink.link_type_name(15) == "tracing_multi"
     assert bpflink.link_type_name(1234) == "1234"
 
 

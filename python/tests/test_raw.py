@@ -194,6 +194,7 @@ def test_link_type_str_for_every_type():
     assert names[LinkType.BPF_LINK_TYPE_TCX] == "tcx"
     assert names[LinkType.BPF_LINK_TYPE_UPROBE_MULTI] == "uprobe_multi"
     assert names[LinkType.BPF_LINK_TYPE_SOCKMAP] == "sockmap"
+    assert names[LinkType.BPF_LINK_TYPE_TRACING_MULTI] == "tracing_multi"  # libbpf 1.8
     for t, name in names.items():
         assert name == t.name[len("BPF_LINK_TYPE_"):].lower(), t
     assert raw.libbpf_bpf_link_type_str(len(LinkType)) is None
