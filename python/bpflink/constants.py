@@ -152,6 +152,9 @@ BPF_F_LINK = 1 << 13
 BPF_F_KPROBE_MULTI_RETURN = 1 << 0
 #: uprobe_multi.flags: probe the functions' returns instead of the offsets.
 BPF_F_UPROBE_MULTI_RETURN = 1 << 0
+#: uprobe_multi.flags: the kernel opens ``path`` relative to
+#: ``uprobe_multi.path_fd`` (libbpf 1.8's uapi; the caller sets it).
+BPF_F_UPROBE_MULTI_PATH_FD = 1 << 1
 #: netfilter.flags: the program sees defragmented packets.
 BPF_F_NETFILTER_IP_DEFRAG = 1 << 0
 

@@ -243,8 +243,9 @@ _FAMILY_OPTIONS: dict[str, tuple[str, ...]] = {
     "perf_event": ("cookie",),
     "tracing": ("cookie",),
     "netfilter": ("pf", "hooknum", "priority"),
-    "uprobe_multi": ("path", "offsets", "ref_ctr_offsets", "cookies", "pid", "retprobe"),
+    "uprobe_multi": ("path", "offsets", "ref_ctr_offsets", "cookies", "pid", "retprobe", "path_fd"),
     "kprobe_multi": ("syms", "addrs", "cookies", "retprobe"),
+    "tracing_multi": ("ids", "cookies"),
     "iter": ("map_fd", "cgroup_fd", "cgroup_id", "order", "tid", "pid", "pid_fd"),
     "xdp": (),
     "other": (),
@@ -257,6 +258,7 @@ def attach_family(attach_type: int) -> str:
     """The group of attach types ``attach_type`` belongs to, which decides
     the options :func:`link_create` takes: "cgroup", "tcx", "netkit",
     "perf_event", "tracing", "netfilter", "uprobe_multi", "kprobe_multi",
+    "tracing_multi" (libbpf 1.8's fentry/fexit/fsession multi types),
     "iter", "xdp" or "other"."""
     name = enum_name(AttachType, attach_type)
     if name.startswith("BPF_CGROUP_") or name == "BPF_LSM_CGROUP":
@@ -276,6 +278,8 @@ def attach_family(attach_type: int) -> str:
         return "uprobe_multi"
     if name in ("BPF_TRACE_KPROBE_MULTI", "BPF_TRACE_KPROBE_SESSION"):
         return "kprobe_multi"
+    if name in ("BPF_TRACE_FENTRY_MULTI", "BPF_TRACE_FEXIT_MULTI", "BPF_TRACE_FSESSION_MULTI"):
+        return "tracing_multi"
     if name == "BPF_TRACE_ITER":
         return "iter"
     if name == "BPF_XDP":
@@ -409,15 +413,20 @@ def build_create_opts(attach_type: int, options: dict[str, Any],
         keep.append(path)
         um.path = path
         um.offsets = _array(ctypes.c_ulong, offsets, keep)
-        for name in ("ref_ctr_offsets", "cookies"):
-            if name in o:
-                values = _ints(name, o.pop(name))
-                if len(values) != len(offsets):
-                    raise ValueError(f"link_create(): {name} must have one entry per offset")
-                setattr(um, name, _array(ctypes.c_uint64 if name == "cookies" else ctypes.c_ulong, values, keep))
+        um.ref_ctr_offsets = _array_option(o, "ref_ctr_offsets", ctypes.c_ulong, len(offsets),
+                                           "offset", keep)
+        um.cookies = _array_option(o, "cookies", ctypes.c_uint64, len(offsets), "offset", keep)
         um.pid = _uint("pid", o.pop("pid", 0))
+        if "path_fd" in o:
+            # libbpf 1.8's path_fd: the caller also sets
+            # BPF_F_UPROBE_MULTI_PATH_FD in flags, as with libbpf.
+            um.path_fd = _fd(o.pop("path_fd"), "path_fd")
+        # For uprobe_multi, `flags` are the probes' flags
+        # (BPF_F_UPROBE_MULTI_PATH_FD): the kernel takes no link-level
+        # flags there.
+        um.flags, flags = flags, 0
         if o.pop("retprobe", False):
-            um.flags = BPF_F_UPROBE_MULTI_RETURN
+            um.flags |= BPF_F_UPROBE_MULTI_RETURN
     elif family == "kprobe_multi":
         km = opts.kprobe_multi
         syms, addrs = o.pop("syms", None), o.pop("addrs", None)
@@ -436,13 +445,19 @@ def build_create_opts(attach_type: int, options: dict[str, Any],
                 raise ValueError("link_create(): addrs is empty")
             km.addrs = _array(ctypes.c_ulong, values, keep)
             km.cnt = len(values)
-        if "cookies" in o:
-            cookies = _ints("cookies", o.pop("cookies"))
-            if len(cookies) != km.cnt:
-                raise ValueError("link_create(): cookies must have one entry per function")
-            km.cookies = _array(ctypes.c_uint64, cookies, keep)
+        km.cookies = _array_option(o, "cookies", ctypes.c_uint64, km.cnt, "function", keep)
         if o.pop("retprobe", False):
             km.flags = BPF_F_KPROBE_MULTI_RETURN
+    elif family == "tracing_multi":
+        tm = opts.tracing_multi
+        if "ids" not in o:
+            raise ValueError("link_create(): tracing_multi needs ids")
+        ids = _ints("ids", o.pop("ids"), 32)
+        if not ids:
+            raise ValueError("link_create(): ids is empty")
+        tm.ids = _array(ctypes.c_uint32, ids, keep)
+        tm.cnt = len(ids)
+        tm.cookies = _array_option(o, "cookies", ctypes.c_uint64, len(ids), "id", keep)
     elif family == "iter":
         _iter_info(opts, o, keep)
     opts.flags = flags
@@ -454,6 +469,19 @@ def _array(ctype: Any, values: Sequence[Any], keep: list[Any]) -> Any:
     arr = (ctype * len(values))(*values)
     keep.append(arr)
     return ctypes.cast(arr, ctypes.POINTER(ctype))
+
+
+def _array_option(o: dict[str, Any], name: str, ctype: Any, count: int, what: str,
+                  keep: list[Any]) -> Any:
+    """The optional array option ``name`` taken from ``o``: one unsigned
+    int per ``what`` (``count`` of them), as a C array kept in ``keep``;
+    None (a NULL pointer) when it is not given."""
+    if name not in o:
+        return None
+    values = _ints(name, o.pop(name))
+    if len(values) != count:
+        raise ValueError(f"link_create(): {name} must have one entry per {what}")
+    return _array(ctype, values, keep)
 
 
 def _iter_info(opts: raw.bpf_link_create_opts, o: dict[str, Any], keep: list[Any]) -> None:
@@ -510,8 +538,13 @@ def link_create(prog: FdLike, target: Any, attach_type: int, **options: Any) -> 
     * netfilter: ``pf``, ``hooknum``, ``priority``, ``flags`` (here the
       netfilter flags, e.g. BPF_F_NETFILTER_IP_DEFRAG)
     * uprobe_multi: ``path``, ``offsets``, ``ref_ctr_offsets``, ``cookies``,
-      ``pid``, ``retprobe``
+      ``pid``, ``retprobe``, ``path_fd`` (libbpf 1.8: ``path`` relative to
+      this fd, with ``flags=BPF_F_UPROBE_MULTI_PATH_FD``, which is not set
+      for you), ``flags`` (here the probes' flags: the kernel takes no
+      link-level flags for these types)
     * kprobe_multi: ``syms`` or ``addrs``, ``cookies``, ``retprobe``
+    * tracing_multi (libbpf 1.8's BPF_TRACE_FENTRY_MULTI, _FEXIT_MULTI,
+      _FSESSION_MULTI): ``ids`` (BTF ids of the functions), ``cookies``
     * iter: ``map_fd``; or ``cgroup_fd`` / ``cgroup_id`` with ``order``; or
       one of ``tid``, ``pid``, ``pid_fd``
 

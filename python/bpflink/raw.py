@@ -119,7 +119,10 @@ class _KprobeMultiOpts(Structure):
 
 
 class _UprobeMultiOpts(Structure):
-    """``uprobe_multi`` member: for BPF_TRACE_UPROBE_MULTI / _SESSION."""
+    """``uprobe_multi`` member: for BPF_TRACE_UPROBE_MULTI / _SESSION.
+    ``path_fd`` is libbpf 1.8's (in 1.7.0's tail padding): with
+    BPF_F_UPROBE_MULTI_PATH_FD in ``flags``, ``path`` is opened relative
+    to it."""
 
     _fields_ = [
         ("flags", c_uint32),
@@ -129,6 +132,18 @@ class _UprobeMultiOpts(Structure):
         ("ref_ctr_offsets", POINTER(c_ulong)),
         ("cookies", POINTER(c_uint64)),
         ("pid", c_uint32),
+        ("path_fd", c_uint32),
+    ]
+
+
+class _TracingMultiOpts(Structure):
+    """``tracing_multi`` member (libbpf 1.8): for BPF_TRACE_FENTRY_MULTI,
+    _FEXIT_MULTI and _FSESSION_MULTI: the functions by BTF id, with cookies."""
+
+    _fields_ = [
+        ("ids", POINTER(c_uint32)),
+        ("cookies", POINTER(c_uint64)),
+        ("cnt", c_uint32),
     ]
 
 
@@ -172,6 +187,7 @@ class _LinkCreateUnion(Union):
         ("tcx", _RelativeOpts),
         ("netkit", _RelativeOpts),
         ("cgroup", _RelativeOpts),
+        ("tracing_multi", _TracingMultiOpts),
     ]
 
 

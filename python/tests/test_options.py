@@ -16,6 +16,7 @@ from bpflink import (
     BPF_F_KPROBE_MULTI_RETURN,
     BPF_F_LINK,
     BPF_F_NETFILTER_IP_DEFRAG,
+    BPF_F_UPROBE_MULTI_PATH_FD,
     BPF_F_UPROBE_MULTI_RETURN,
     BPF_LSM_CGROUP,
     BPF_NETFILTER,
@@ -25,6 +26,9 @@ from bpflink import (
     BPF_TCX_EGRESS,
     BPF_TCX_INGRESS,
     BPF_TRACE_FENTRY,
+    BPF_TRACE_FENTRY_MULTI,
+    BPF_TRACE_FEXIT_MULTI,
+    BPF_TRACE_FSESSION_MULTI,
     BPF_TRACE_ITER,
     BPF_TRACE_KPROBE_MULTI,
     BPF_TRACE_KPROBE_SESSION,
@@ -44,6 +48,19 @@ def build(attach_type, **options):
     return build_create_opts(attach_type, options, keep), keep
 
 
+def opts_bytes(opts) -> bytes:
+    """The 80 bytes of a bpf_link_create_opts, as bpf_link_create reads them."""
+    return ctypes.string_at(ctypes.addressof(opts), ctypes.sizeof(opts))
+
+
+def u32(b: bytes, off: int) -> int:
+    return int.from_bytes(b[off:off + 4], "little")
+
+
+def u64(b: bytes, off: int) -> int:
+    return int.from_bytes(b[off:off + 8], "little")
+
+
 class Anchor:
     """Stands in for a Link given as before=/after=."""
 
@@ -58,6 +75,8 @@ def test_families():
     assert attach_family(BPF_TRACE_UPROBE_SESSION) == "uprobe_multi"
     assert attach_family(BPF_TRACE_KPROBE_SESSION) == "kprobe_multi"
     assert attach_family(BPF_TRACE_RAW_TP) == attach_family(BPF_TRACE_FENTRY) == "tracing"
+    assert attach_family(BPF_TRACE_FENTRY_MULTI) == attach_family(BPF_TRACE_FEXIT_MULTI) == \
+        attach_family(BPF_TRACE_FSESSION_MULTI) == "tracing_multi"
     assert attach_family(BPF_SK_LOOKUP) == "other"
     assert attach_family(9999) == "other"
     for t in AttachType:
@@ -155,6 +174,81 @@ def test_uprobe_multi_arrays_are_built_and_kept():
     assert keep, "the arrays must be kept alive by the caller"
     opts, _ = build(BPF_TRACE_UPROBE_MULTI, path=b"/x", offsets=(1,))
     assert not opts.uprobe_multi.ref_ctr_offsets and not opts.uprobe_multi.cookies
+
+
+def test_uprobe_multi_path_fd_bytes():
+    """libbpf 1.8's path_fd lands at offset 76 (1.7.0's tail padding) and
+    the flag only where the caller put it: flags go to uprobe_multi.flags
+    (offset 32), never to the link-level flags (offset 8)."""
+    opts, keep = build(BPF_TRACE_UPROBE_MULTI, path="true", offsets=[0x40], path_fd=7,
+                       flags=BPF_F_UPROBE_MULTI_PATH_FD, pid=9)
+    b = opts_bytes(opts)
+    assert len(b) == 80 and u64(b, 0) == 80
+    assert u32(b, 8) == 0, "no link-level flags for uprobe_multi"
+    assert (u32(b, 32), u32(b, 36), u32(b, 72), u32(b, 76)) == (BPF_F_UPROBE_MULTI_PATH_FD, 1, 9, 7)
+    assert ctypes.string_at(u64(b, 40)) == b"true"
+    assert ctypes.cast(u64(b, 48), ctypes.POINTER(ctypes.c_ulong))[0] == 0x40
+    assert (u64(b, 56), u64(b, 64)) == (0, 0)  # no ref_ctr_offsets, no cookies
+    assert keep
+
+    # The flag is the caller's to set, as with libbpf: path_fd alone sets none.
+    opts, _ = build(BPF_TRACE_UPROBE_MULTI, path="true", offsets=[1], path_fd=Anchor())
+    b = opts_bytes(opts)
+    assert (u32(b, 32), u32(b, 76)) == (0, 42)
+    opts, _ = build(BPF_TRACE_UPROBE_MULTI, path="true", offsets=[1], path_fd=0, retprobe=True,
+                    flags=BPF_F_UPROBE_MULTI_PATH_FD)
+    b = opts_bytes(opts)
+    assert (u32(b, 8), u32(b, 32), u32(b, 76)) == (
+        0, BPF_F_UPROBE_MULTI_PATH_FD | BPF_F_UPROBE_MULTI_RETURN, 0)
+    # Without path_fd the bytes 76..80 stay zero (what a 1.7.0 caller sends).
+    opts, _ = build(BPF_TRACE_UPROBE_MULTI, path="/bin/true", offsets=[1])
+    assert opts_bytes(opts)[76:] == bytes(4)
+
+
+@pytest.mark.parametrize("options,error,text", [
+    (dict(path_fd=-1), ValueError, "negative fd"),
+    (dict(path_fd="3"), TypeError, "expected an fd"),
+    (dict(path_fd=True), TypeError, "bool"),
+])
+def test_uprobe_multi_path_fd_errors(options, error, text):
+    with pytest.raises(error, match=text):
+        build(BPF_TRACE_UPROBE_MULTI, path="x", offsets=[1], **options)
+
+
+@pytest.mark.parametrize("attach_type", [BPF_TRACE_FENTRY_MULTI, BPF_TRACE_FEXIT_MULTI,
+                                         BPF_TRACE_FSESSION_MULTI])
+def test_tracing_multi_bytes(attach_type):
+    """libbpf 1.8's tracing_multi member: ids at 32, cookies at 40, cnt at 48,
+    nothing after it."""
+    opts, keep = build(attach_type, ids=[11, 0xFFFFFFFF, 13], cookies=[1, 2, (1 << 64) - 1],
+                       flags=5)
+    b = opts_bytes(opts)
+    assert (u64(b, 0), u32(b, 8), u32(b, 48)) == (80, 5, 3)
+    ids = ctypes.cast(u64(b, 32), ctypes.POINTER(ctypes.c_uint32))
+    cookies = ctypes.cast(u64(b, 40), ctypes.POINTER(ctypes.c_uint64))
+    assert [ids[i] for i in range(3)] == [11, 0xFFFFFFFF, 13]
+    assert [cookies[i] for i in range(3)] == [1, 2, (1 << 64) - 1]
+    assert b[52:] == bytes(28) and b[12:32] == bytes(20)
+    assert keep, "the arrays must be kept alive by the caller"
+    opts, _ = build(attach_type, ids=(7,))
+    b = opts_bytes(opts)
+    assert (u32(b, 48), u64(b, 40)) == (1, 0)
+    assert ctypes.cast(u64(b, 32), ctypes.POINTER(ctypes.c_uint32))[0] == 7
+    assert (opts.tracing_multi.cnt, opts.tracing_multi.ids[0]) == (1, 7)
+
+
+@pytest.mark.parametrize("options,error,text", [
+    (dict(cookies=[1]), ValueError, "needs ids"),
+    (dict(ids=[]), ValueError, "ids is empty"),
+    (dict(ids=[1, 2], cookies=[1]), ValueError, "one entry per id"),
+    (dict(ids=[1 << 32]), ValueError, "out of range for a u32"),
+    (dict(ids="12"), TypeError, "sequence of ints"),
+    (dict(ids=[1], cookie=3), TypeError, "does not apply to BPF_TRACE_FENTRY_MULTI"),
+    (dict(ids=[1], path_fd=3), TypeError, "it belongs to uprobe_multi attach types"),
+])
+def test_tracing_multi_errors(options, error, text):
+    with pytest.raises(error, match=text):
+        build(BPF_TRACE_FENTRY_MULTI, **options)
 
 
 @pytest.mark.parametrize("options,text", [
