@@ -20,12 +20,15 @@
 //! decision (libbpf §2.1 step 9) is compared too; the fallback's
 //! `BPF_RAW_TRACEPOINT_OPEN` then goes to the kernel (prog_fd -1: EBADF).
 //!
-//! The one intended difference (README, "Where libbpf would crash") is
-//! expected, not excluded: `bpf_link_create` for uprobe_multi /
-//! uprobe_session with `sz` in [2^63 + 76, 2^63 + 80), where libbpf scans
-//! past the struct (the input construction puts a non-zero byte there, so
-//! it refuses with EINVAL without a syscall) and bpflink goes on to the
-//! kernel.
+//! bpflink follows libbpf 1.8 where 1.8 changed `bpf_link_create`
+//! (docs/libbpf-1.8.md); the reference loaded is 1.7.0, as no libbpf 1.8 is
+//! released. Where the model's 1.7.0 and 1.8 rules answer an input
+//! differently, the two libraries are not compared with each other:
+//! bpflink's answer must be the one 1.8's documented rules give and
+//! libbpf's the one 1.7.0's rules give, and such inputs are counted apart,
+//! as checked against 1.8's rules (no libbpf 1.8 is loaded). A reference
+//! that reports itself as 1.8 (`libbpf_minor_version()`) is compared
+//! exactly everywhere and checked against 1.8's rules.
 
 use core::cell::RefCell;
 use core::ffi::{c_char, c_int, c_long, c_void};
@@ -33,8 +36,8 @@ use std::ffi::CString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::input::{CREATE, FD_BY_ID, H, Image, Reader, UPDATE, decode_image, place};
-use crate::model::{self, Side};
+use crate::input::{CREATE, FD_BY_ID, Image, Reader, UPDATE, decode_image, place};
+use crate::model::{self, Rel};
 use crate::targets::decode_attach_type;
 
 // --- the bpf(2) recorder -------------------------------------------------------
@@ -210,7 +213,7 @@ type FdByIdFn = unsafe extern "C" fn(u32, *const c_void) -> c_int;
 
 const OURS: usize = 0;
 const REF: usize = 1;
-const NAMES: [&str; 2] = ["bpflink", "libbpf 1.7.0"];
+const NAMES: [&str; 2] = ["bpflink", "the reference libbpf"];
 
 thread_local! {
     static LOGS: RefCell<[String; 2]> = const { RefCell::new([String::new(), String::new()]) };
@@ -235,6 +238,8 @@ struct Lib {
     create: CreateFn,
     update: UpdateFn,
     fd_by_id: FdByIdFn,
+    /// `libbpf_major_version()` and `libbpf_minor_version()`, if it has them.
+    version: Option<(c_int, c_int)>,
 }
 
 fn sym(handle: *mut c_void, path: &Path, name: &str) -> Result<*mut c_void, String> {
@@ -266,7 +271,20 @@ impl Lib {
         unsafe {
             let set_print: SetPrint = core::mem::transmute(sym(h, path, "libbpf_set_print")?);
             set_print(Some(print));
+            let version = match (
+                sym(h, path, "libbpf_major_version"),
+                sym(h, path, "libbpf_minor_version"),
+            ) {
+                (Ok(major), Ok(minor)) => {
+                    type VersionFn = unsafe extern "C" fn() -> c_int;
+                    let major: VersionFn = core::mem::transmute(major);
+                    let minor: VersionFn = core::mem::transmute(minor);
+                    Some((major(), minor()))
+                }
+                _ => None,
+            };
             Ok(Self {
+                version,
                 create: core::mem::transmute::<*mut c_void, CreateFn>(sym(
                     h,
                     path,
@@ -314,11 +332,13 @@ pub struct Counts {
     pub syscalls: u64,
     /// Cases refused before any syscall by both, with identical warnings.
     pub refused: u64,
-    /// Cases of the intended difference, found exactly as documented.
-    pub intended: u64,
+    /// Cases where libbpf 1.7.0's and 1.8's rules answer differently:
+    /// bpflink's answer checked against 1.8's documented rules (the model),
+    /// libbpf 1.7.0's against 1.7.0's, not against each other.
+    pub rules_1_8: u64,
     /// Cases where libbpf's answer was also checked against the model
     /// (src/model.rs), the oracle of the in-process targets: its verdict,
-    /// warning, and the attr of the first bpf(2) call.
+    /// warning, the attr of the first bpf(2) call and what follows it.
     pub model_checked: u64,
 }
 
@@ -332,6 +352,8 @@ impl Counts {
 /// Both libraries, loaded.
 pub struct Diff {
     libs: [Lib; 2],
+    /// The reference's release: whose rules its answers must follow.
+    pub ref_rel: Rel,
     /// Both libraries' bpf(2) calls are seen by the recorder (probed at
     /// load time); otherwise only answers and messages are compared.
     pub records: bool,
@@ -491,8 +513,19 @@ impl Diff {
             }
         }
         let records = RECORDS;
+        let ref_rel = match libs[REF].version {
+            Some((1, 7)) => Rel::V1_7,
+            Some((1, 8)) => Rel::V1_8,
+            v => {
+                return Err(format!(
+                    "{}: libbpf {v:?}, where the model knows the rules of 1.7.0 and 1.8",
+                    reference.display()
+                ));
+            }
+        };
         Ok(Self {
             libs,
+            ref_rel,
             records,
             counts: Counts::default(),
         })
@@ -541,64 +574,36 @@ impl Diff {
                 ctx()
             );
         }
-        // The intended difference shows where the model's libbpf side and
-        // bpflink side disagree; that may only be in its documented window.
-        let mut ours_attr = None;
-        let intended = match call {
-            Call::Create { t, target_fd, .. } => {
-                let verdict = |side| {
-                    model::link_create(&model::Opts::of(&img, CREATE, side), -1, target_fd, t)
-                };
-                let b = verdict(Side::Bpflink);
-                if let model::Verdict::Ok(c) = &b {
-                    ours_attr = Some(c.attr);
-                }
-                verdict(Side::Libbpf) != b
+        // Where the rules of libbpf 1.7.0 and 1.8 answer differently, each
+        // library must answer by its release's rules; everywhere else the
+        // two must be identical.
+        let differ = match call {
+            Call::Create { t, target_fd, .. } if self.ref_rel == Rel::V1_7 => {
+                let verdict =
+                    |rel| model::link_create(&model::Opts::of(&img, CREATE, rel), -1, target_fd, t);
+                verdict(Rel::V1_7) != verdict(Rel::V1_8)
             }
             _ => false,
         };
-        if intended {
-            assert!(
-                matches!(call, Call::Create { t: 48 | 57, .. })
-                    && (H + 76..H + 80).contains(&img.sz),
-                "harness fault: the model differs outside the documented window; {}",
-                ctx()
-            );
-            // libbpf: EINVAL from the scan past the struct, no syscall;
-            // bpflink: on to the kernel; the same (no) messages.
-            let ok = refr.ret == -libc::EINVAL
-                && refr.errno == libc::EINVAL
-                && refr.calls.is_empty()
-                && refr.log.is_empty()
-                && ours.log.is_empty()
-                && (!self.records
-                    || ours.calls.first().is_some_and(|c| {
-                        c.cmd == BPF_LINK_CREATE
-                            && c.size == 64
-                            && ours_attr.is_some_and(|a| c.attr[..64] == a)
-                    }));
-            assert!(
-                ok,
-                "the intended difference (sz in [2^63+76, 2^63+80)) is not as documented:\n  \
-                 bpflink: {ours:?}\n  libbpf:  {refr:?}\n  {}",
-                ctx()
-            );
-            self.counts.intended += 1;
+        if differ {
+            self.check_model(call, &img, &ours, OURS, Rel::V1_8, &ctx);
+            self.counts.rules_1_8 += 1;
         } else if self.records && ours != refr
             || !self.records
                 && (ours.ret, ours.errno, &ours.log) != (refr.ret, refr.errno, &refr.log)
         {
             panic!(
-                "bpflink and libbpf 1.7.0 differ:\n  bpflink: {ours:?}\n  libbpf:  {refr:?}\n  {}",
+                "bpflink and {} differ:\n  bpflink: {ours:?}\n  libbpf:  {refr:?}\n  {}",
+                self.ref_rel.name(),
                 ctx()
             );
-        }
-        self.check_model(call, &img, &refr, &ctx);
-        if refr.calls.is_empty() && !intended {
+        } else if refr.calls.is_empty() {
             self.counts.refused += 1;
         } else {
             self.counts.syscalls += 1;
         }
+        self.check_model(call, &img, &refr, REF, self.ref_rel, &ctx);
+        self.counts.model_checked += 1;
         match call {
             Call::Create { fake: false, .. } => self.counts.create += 1,
             Call::Create { fake: true, .. } => {
@@ -614,98 +619,117 @@ impl Diff {
 }
 
 impl Diff {
-    /// The in-process targets' oracle, checked against libbpf itself: for
-    /// the same input, the model's libbpf side must predict libbpf's
-    /// answer: EINVAL with its warning and no syscall, or a first bpf(2)
-    /// call with exactly the model's attr (and, for `bpf_link_create`
-    /// refused by the kernel with EINVAL, a raw-tracepoint retry exactly
-    /// when the model says libbpf falls back).
-    fn check_model(&mut self, call: Call, img: &Image, refr: &Answer, ctx: &dyn Fn() -> String) {
+    /// The model's answer by the rules of `rel`, checked against one
+    /// library's: EINVAL with its warning and no syscall, or a first bpf(2)
+    /// call with exactly the model's attr and no message, then for
+    /// `bpf_link_create` the kernel's (or the recorder's) answer passed on,
+    /// after a raw-tracepoint retry exactly when the model says the
+    /// release falls back. For libbpf this validates the in-process
+    /// targets' oracle against libbpf itself; for bpflink it is the check
+    /// where 1.7.0 and 1.8 differ.
+    fn check_model(
+        &self,
+        call: Call,
+        img: &Image,
+        a: &Answer,
+        lib: usize,
+        rel: Rel,
+        ctx: &dyn Fn() -> String,
+    ) {
+        let who = if lib == OURS { NAMES[OURS] } else { rel.name() };
+        let fault = if lib == OURS { "" } else { "harness fault: " };
         let einval = |msg: Option<String>| {
             let log = msg.map(|m| format!("<0>{m}")).unwrap_or_default();
             assert!(
-                refr.ret == -libc::EINVAL && refr.errno == libc::EINVAL && refr.log == log,
-                "harness fault: model (src/model.rs) says EINVAL with {log:?}, libbpf 1.7.0 answered \
-                 {refr:?}; {}",
+                a.ret == -libc::EINVAL && a.errno == libc::EINVAL && a.log == log,
+                "{fault}{}'s rules (src/model.rs) say EINVAL with {log:?}, {who} answered {a:?}; {}",
+                rel.name(),
                 ctx()
             );
             assert!(
-                refr.calls.is_empty(),
-                "harness fault: libbpf called bpf(2) where the model refuses; {}",
+                a.calls.is_empty(),
+                "{fault}{who} called bpf(2) where {}'s rules refuse; {}",
+                rel.name(),
                 ctx()
             );
         };
         let first = |cmd: c_long, attr: &[u8]| {
+            assert!(
+                a.log.is_empty(),
+                "{fault}{who} printed {:?} where {}'s rules go to the kernel; {}",
+                a.log,
+                rel.name(),
+                ctx()
+            );
             if !self.records {
                 return;
             }
-            let c = refr.calls.first();
+            let c = a.calls.first();
             assert!(
                 c.is_some_and(|c| c.cmd == cmd
                     && c.size == attr.len() as u64
                     && &c.attr[..attr.len()] == attr),
-                "harness fault: model (src/model.rs) predicts bpf({cmd}, {}), libbpf 1.7.0 issued {:?}; {}",
+                "{fault}{}'s rules (src/model.rs) give bpf({cmd}, {}), {who} issued {:?}; {}",
+                rel.name(),
                 attr.iter().map(|b| format!("{b:02x}")).collect::<String>(),
-                refr.calls,
+                a.calls,
                 ctx()
             );
         };
         match call {
             Call::Create { t, target_fd, .. } => {
-                match model::link_create(
-                    &model::Opts::of(img, CREATE, Side::Libbpf),
-                    -1,
-                    target_fd,
-                    t,
-                ) {
+                match model::link_create(&model::Opts::of(img, CREATE, rel), -1, target_fd, t) {
                     model::Verdict::Einval(msg) => einval(msg),
                     model::Verdict::Ok(c) => {
                         first(BPF_LINK_CREATE, &c.attr);
-                        if self.records && refr.calls[0].err == libc::EINVAL {
-                            let retried = refr
-                                .calls
-                                .get(1)
-                                .is_some_and(|c| c.cmd == BPF_RAW_TRACEPOINT_OPEN);
-                            assert!(
-                                retried == model::falls_back(&c, t),
-                                "harness fault: model says fallback {}, libbpf 1.7.0: {:?}; {}",
-                                model::falls_back(&c, t),
-                                refr.calls,
-                                ctx()
-                            );
+                        if !self.records {
+                            return;
                         }
+                        let retry = a.calls[0].err == libc::EINVAL && model::falls_back(&c, t);
+                        let last = a.calls.last().unwrap();
+                        assert!(
+                            a.calls.len() == 1 + usize::from(retry)
+                                && (!retry || last.cmd == BPF_RAW_TRACEPOINT_OPEN)
+                                && a.ret == -last.err
+                                && a.errno == last.err,
+                            "{fault}{}'s rules say {}the kernel's answer passed on, {who}: {a:?}; {}",
+                            rel.name(),
+                            if retry {
+                                "a raw-tracepoint retry and "
+                            } else {
+                                ""
+                            },
+                            ctx()
+                        );
                     }
                 }
             }
             Call::Update {
                 link_fd,
                 new_prog_fd,
-            } => match model::link_update(&model::Opts::of(img, UPDATE, Side::Libbpf)) {
+            } => match model::link_update(&model::Opts::of(img, UPDATE, rel)) {
                 model::Verdict::Einval(msg) => einval(msg),
                 model::Verdict::Ok(u) => {
-                    let mut a = [0u8; 16];
+                    let mut attr = [0u8; 16];
                     for (i, v) in [link_fd as u32, new_prog_fd as u32, u.flags, u.old_fd]
                         .iter()
                         .enumerate()
                     {
-                        a[4 * i..4 * i + 4].copy_from_slice(&v.to_ne_bytes());
+                        attr[4 * i..4 * i + 4].copy_from_slice(&v.to_ne_bytes());
                     }
-                    first(BPF_LINK_UPDATE, &a);
+                    first(BPF_LINK_UPDATE, &attr);
                 }
             },
-            Call::FdById { id } => {
-                match model::fd_by_id(&model::Opts::of(img, FD_BY_ID, Side::Libbpf)) {
-                    model::Verdict::Einval(msg) => einval(msg),
-                    model::Verdict::Ok(open_flags) => {
-                        let mut a = [0u8; 12];
-                        a[..4].copy_from_slice(&id.to_ne_bytes());
-                        a[8..].copy_from_slice(&open_flags.to_ne_bytes());
-                        first(BPF_LINK_GET_FD_BY_ID, &a);
-                    }
+            Call::FdById { id } => match model::fd_by_id(&model::Opts::of(img, FD_BY_ID, rel)) {
+                model::Verdict::Einval(msg) => einval(msg),
+                model::Verdict::Ok(open_flags) => {
+                    let mut attr = [0u8; 12];
+                    attr[..4].copy_from_slice(&id.to_ne_bytes());
+                    attr[8..].copy_from_slice(&open_flags.to_ne_bytes());
+                    first(BPF_LINK_GET_FD_BY_ID, &attr);
                 }
-            }
+            },
         }
-        self.counts.model_checked += 1;
     }
 }
 

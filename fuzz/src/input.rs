@@ -56,28 +56,33 @@ impl<'a> Reader<'a> {
 }
 
 /// The facts about one libbpf options struct that the input construction
-/// needs, as libbpf v1.7.0 defines them on LP64 (reference §1.4, §3).
+/// needs, as libbpf v1.7.0 and libbpf 1.8 define them on LP64 (reference
+/// §1.4, §3; docs/libbpf-1.8.md).
 #[derive(Clone, Copy, Debug)]
 pub struct Layout {
     /// libbpf's type name, as its warnings print it.
     pub name: &'static str,
-    /// `sizeof(struct ...)`.
+    /// `sizeof(struct ...)` (the same in both releases).
     pub size: usize,
-    /// `offsetofend(struct ..., ...__last_field)`: where `OPTS_VALID`'s
-    /// zero check starts.
+    /// `offsetofend(struct ..., ...__last_field)` in libbpf 1.7.0: where
+    /// its `OPTS_VALID`'s zero check starts.
     pub known_end: usize,
-    /// Every offset from which libbpf's checks may scan for a non-zero byte
-    /// for a `sz` larger than the buffer: `known_end` (`OPTS_VALID`) and the
-    /// ends of members that lie past it (`OPTS_ZEROED(opts, uprobe_multi)`
-    /// ends at 80).
+    /// The same in libbpf 1.8.
+    pub known_end_1_8: usize,
+    /// Every offset from which either release's checks may scan for a
+    /// non-zero byte for a `sz` larger than the buffer: both known ends
+    /// (`OPTS_VALID`) and the ends of members that lie past one of them
+    /// (`OPTS_ZEROED(opts, uprobe_multi)` ends at 80, past 1.7.0's 76).
     pub scan_starts: &'static [usize],
 }
 
-/// `struct bpf_link_create_opts`: 80 bytes, last field `uprobe_multi.pid`.
+/// `struct bpf_link_create_opts`: 80 bytes, last field `uprobe_multi.pid`
+/// (1.7.0) or `uprobe_multi.path_fd` (1.8, in 1.7.0's tail padding).
 pub const CREATE: Layout = Layout {
     name: "bpf_link_create_opts",
     size: 80,
     known_end: 76,
+    known_end_1_8: 80,
     scan_starts: &[76, 80],
 };
 
@@ -86,6 +91,7 @@ pub const UPDATE: Layout = Layout {
     name: "bpf_link_update_opts",
     size: 24,
     known_end: 20,
+    known_end_1_8: 20,
     scan_starts: &[20],
 };
 
@@ -94,6 +100,7 @@ pub const FD_BY_ID: Layout = Layout {
     name: "bpf_get_fd_by_id_opts",
     size: 16,
     known_end: 16,
+    known_end_1_8: 16,
     scan_starts: &[16],
 };
 
@@ -160,9 +167,10 @@ fn round8(n: usize) -> usize {
 ///
 /// `sz` is chosen among classes that matter to libbpf's rule: the
 /// buffer's own length (the usual caller), anything up to it (an older
-/// caller), too small, around the known end, the struct size, any value,
-/// the neighbourhoods of 2^63, of 2^63 + known_end, of 2^64, the
-/// uprobe_multi window [2^63 + 76, 2^63 + 80), larger than the buffer.
+/// caller), too small, around either release's known end, the struct size,
+/// any value, the neighbourhoods of 2^63, of 2^63 + either known end, of
+/// 2^64, the window [2^63 + 76, 2^63 + 80) (1.7.0's uprobe_multi scan,
+/// 1.8's OPTS_VALID scan), larger than the buffer.
 ///
 /// A `sz` larger than the buffer is backed the way a real caller's memory
 /// would have to be for libbpf to answer without reading past it: the
@@ -191,7 +199,13 @@ pub fn decode_image(r: &mut Reader<'_>, l: &Layout) -> Image {
         192..=239 => l.size + 8 * (1 + (lsel as usize - 192) % 6),
         _ => 256 * (1 + (lsel as usize) % 16),
     };
-    let ke = l.known_end as u64;
+    // Either release's known end, by one bit of raw (both windows of 17
+    // around them overlap, so each class still reaches both).
+    let ke = if raw & 0x20 == 0 {
+        l.known_end
+    } else {
+        l.known_end_1_8
+    } as u64;
     let small = raw % 256;
     let sz: u64 = match ssel % 16 {
         0..=3 => len as u64,

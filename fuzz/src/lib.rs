@@ -12,7 +12,9 @@
 //! | [`diff_libbpf`] | build/libbpflink.so.1 vs the reference libbpf 1.7.0, called side by side ([`diff`]) |
 //!
 //! The first four compare with [`model`], a plain model of libbpf's rules
-//! written from the reference, and never reach the kernel; all five place
+//! written from the reference, by libbpf 1.8's rules (which bpflink
+//! follows), and never reach the kernel; [`diff_libbpf`] uses the model's
+//! 1.7.0 and 1.8 rules where the two releases differ. All five place
 //! the options buffer against an inaccessible page ([`input::place`]), so a
 //! read past what the caller's `sz` backs crashes even without a sanitizer.
 

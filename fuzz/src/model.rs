@@ -1,10 +1,18 @@
-//! An independent, deliberately plain model of what libbpf v1.7.0 does
-//! with an options buffer before any syscall, written from the reference
+//! An independent, deliberately plain model of what libbpf does with an
+//! options buffer before any syscall, written from the reference
 //! (shared/reference/libbpf-link-reference.md §1.4 `OPTS_*`, §2.1
 //! `bpf_link_create`, §2.3 `bpf_link_update`, §2.5
-//! `bpf_link_get_fd_by_id_opts`) and libbpf's bpf.c, not from bpflink's
-//! code: offsets, sizes and attach-type numbers are written out here as
-//! literals (LP64, uapi of libbpf 1.7.0).
+//! `bpf_link_get_fd_by_id_opts`), libbpf's bpf.c and, for libbpf 1.8,
+//! docs/libbpf-1.8.md, not from bpflink's code: offsets, sizes and
+//! attach-type numbers are written out here as literals (LP64, uapi of
+//! libbpf 1.7.0 and the members 1.8 adds).
+//!
+//! Two releases are modelled ([`Rel`]): libbpf 1.7.0, the reference the
+//! differential target loads, and libbpf 1.8, whose `bpf_link_create`
+//! reading bpflink follows. They differ only in `bpf_link_create_opts`:
+//! 1.8's known end is 80 (`uprobe_multi.path_fd`, 1.7.0's tail padding)
+//! instead of 76, `path_fd` is passed for uprobe_multi / uprobe_session,
+//! and attach types 59-61 take the `tracing_multi` branch.
 //!
 //! The model reads the caller's bytes exactly as libbpf's macros do, with
 //! libbpf's signed arithmetic on `sz`. When a scan would need a byte the
@@ -13,17 +21,24 @@
 
 use crate::input::{Image, Layout};
 
-/// Which library's answer the model gives where the two intentionally
-/// differ (README, "Where libbpf would crash"): `bpf_link_create` for
-/// uprobe_multi / uprobe_session with `sz` in [2^63 + 76, 2^63 + 80),
-/// where libbpf's `OPTS_ZEROED(opts, uprobe_multi)` scans memory past the
-/// caller's struct and bpflink reads nothing past it.
+/// Whose rules the model applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    /// bpflink's documented behaviour.
-    Bpflink,
-    /// libbpf's.
-    Libbpf,
+pub enum Rel {
+    /// libbpf 1.7.0: the reference of the differential target.
+    V1_7,
+    /// libbpf 1.8 (libbpf's development branch, docs/libbpf-1.8.md):
+    /// bpflink's rules.
+    V1_8,
+}
+
+impl Rel {
+    /// How the summary names the release.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rel::V1_7 => "libbpf 1.7.0",
+            Rel::V1_8 => "libbpf 1.8",
+        }
+    }
 }
 
 /// The caller's options as libbpf sees them: NULL, or a buffer with `sz`.
@@ -35,18 +50,26 @@ pub struct Opts<'a> {
     pub sz: u64,
     /// The struct's facts.
     pub layout: Layout,
-    /// Whose answer to give in the documented difference.
-    pub side: Side,
+    /// The release whose rules are applied.
+    pub rel: Rel,
 }
 
 impl<'a> Opts<'a> {
     /// The options of a decoded image.
-    pub fn of(img: &'a Image, layout: Layout, side: Side) -> Self {
+    pub fn of(img: &'a Image, layout: Layout, rel: Rel) -> Self {
         Self {
             bytes: (!img.null).then_some(&img.bytes[..]),
             sz: img.sz,
             layout,
-            side,
+            rel,
+        }
+    }
+
+    /// `offsetofend(T, T##__last_field)` in this release.
+    pub fn known_end(&self) -> u64 {
+        match self.rel {
+            Rel::V1_7 => self.layout.known_end as u64,
+            Rel::V1_8 => self.layout.known_end_1_8 as u64,
         }
     }
 
@@ -86,8 +109,9 @@ impl<'a> Opts<'a> {
             return Err(format!("libbpf: {name} size ({}) is too small\n", self.sz));
         }
         // (ssize_t)user_sz - opts_sz, wrapping as the C code does in practice.
-        let len = (self.sz as i64).wrapping_sub(self.layout.known_end as i64);
-        if !self.is_mem_zeroed(self.layout.known_end as u64, len) {
+        let ke = self.known_end();
+        let len = (self.sz as i64).wrapping_sub(ke as i64);
+        if !self.is_mem_zeroed(ke, len) {
             return Err(format!("libbpf: {name} has non-zero extra bytes\n"));
         }
         Ok(())
@@ -121,15 +145,6 @@ impl<'a> Opts<'a> {
         let len = self.sz.wrapping_sub(end) as i64;
         if len <= 0 {
             return true;
-        }
-        let ke = self.layout.known_end as u64;
-        let valid_scanned = (self.sz.wrapping_sub(ke) as i64) > 0;
-        if self.side == Side::Bpflink && end > ke && !valid_scanned {
-            // The documented difference: OPTS_VALID did not look at the
-            // bytes past the known end, and bpflink reads nothing past the
-            // struct, so only [end, min(sz, sizeof)) counts.
-            let stop = self.sz.min(self.layout.size as u64);
-            return (end..stop).all(|i| self.byte(i) == 0);
         }
         self.is_mem_zeroed(end, len)
     }
@@ -194,6 +209,10 @@ pub mod at {
     pub const TRACE_KPROBE_SESSION: u32 = 56;
     pub const TRACE_UPROBE_SESSION: u32 = 57;
     pub const TRACE_FSESSION: u32 = 58;
+    /// libbpf 1.8's uapi (tracing_multi links); 1.7.0 knows none of 59-61.
+    pub const TRACE_FENTRY_MULTI: u32 = 59;
+    pub const TRACE_FEXIT_MULTI: u32 = 60;
+    pub const TRACE_FSESSION_MULTI: u32 = 61;
 }
 
 /// The cgroup attach types bpf_link_create reads `cgroup.*` for (v1.6+).
@@ -256,7 +275,10 @@ fn put(attr: &mut [u8; 64], off: usize, size: usize, v: u64) {
     attr[off..off + size].copy_from_slice(&v.to_ne_bytes()[..size]);
 }
 
-/// libbpf 1.7.0's `bpf_link_create` up to the syscall (reference §2.1).
+/// `bpf_link_create` up to the syscall (reference §2.1), by the rules of
+/// `o.rel`: libbpf 1.8 also passes `uprobe_multi.path_fd` (opts 76, attr
+/// 60) and has a `tracing_multi` branch for 59-61 (opts 32 / 40 / 48, attr
+/// 16 / 24 / 32, member end 56), which 1.7.0 sends to its default branch.
 pub fn link_create(o: &Opts<'_>, prog_fd: i32, target_fd: i32, t: u32) -> Verdict<Create> {
     use Verdict::Einval;
     if let Err(msg) = o.valid() {
@@ -304,7 +326,16 @@ pub fn link_create(o: &Opts<'_>, prog_fd: i32, target_fd: i32, t: u32) -> Verdic
                 put(&mut a, 32, 8, o.get(56, 8)); // ref_ctr_offsets
                 put(&mut a, 40, 8, o.get(64, 8)); // cookies
                 put(&mut a, 56, 4, o.get(72, 4)); // pid
+                if o.rel == Rel::V1_8 {
+                    put(&mut a, 60, 4, o.get(76, 4)); // path_fd
+                }
                 o.zeroed(80)
+            }
+            at::TRACE_FENTRY_MULTI..=at::TRACE_FSESSION_MULTI if o.rel == Rel::V1_8 => {
+                put(&mut a, 16, 8, o.get(32, 8)); // ids
+                put(&mut a, 24, 8, o.get(40, 8)); // cookies
+                put(&mut a, 32, 4, o.get(48, 4)); // cnt
+                o.zeroed(56)
             }
             at::TRACE_RAW_TP
             | at::TRACE_FENTRY
@@ -379,7 +410,8 @@ pub struct Update {
     pub old_fd: u32,
 }
 
-/// libbpf 1.7.0's `bpf_link_update` up to the syscall (reference §2.3).
+/// `bpf_link_update` up to the syscall (reference §2.3); the same in 1.7.0
+/// and 1.8.
 pub fn link_update(o: &Opts<'_>) -> Verdict<Update> {
     if let Err(msg) = o.valid() {
         return Verdict::Einval(Some(msg));
@@ -397,8 +429,8 @@ pub fn link_update(o: &Opts<'_>) -> Verdict<Update> {
 
 // --- bpf_link_get_fd_by_id_opts ----------------------------------------------
 
-/// libbpf 1.7.0's `bpf_link_get_fd_by_id_opts` up to the syscall
-/// (reference §2.5): the `open_flags` sent; `token_fd` is not used.
+/// `bpf_link_get_fd_by_id_opts` up to the syscall (reference §2.5): the
+/// `open_flags` sent; `token_fd` is not used. The same in 1.7.0 and 1.8.
 pub fn fd_by_id(o: &Opts<'_>) -> Verdict<u32> {
     if let Err(msg) = o.valid() {
         return Verdict::Einval(Some(msg));

@@ -98,7 +98,7 @@ pub fn image(rng: &mut Rng, out: &mut Vec<u8>, l: &Layout) {
             11..=13 => {}
             14..=17 => {
                 // Fields set up to a member's end (buffer offset), zero after.
-                const ENDS: [usize; 12] = [8, 12, 16, 20, 24, 28, 32, 40, 48, 64, 76, 80];
+                const ENDS: [usize; 14] = [8, 12, 16, 20, 24, 28, 32, 40, 48, 52, 56, 64, 76, 80];
                 let end = ENDS[rng.below(ENDS.len() as u64) as usize]
                     .min(l.size)
                     .min(len + 8);

@@ -1,7 +1,8 @@
 //! The four in-process targets: bpflink's readers (the Rust API, the very
-//! code the C functions run) against the model, on every decoded input.
-//! No kernel is involved. A violated invariant panics, which is what a
-//! fuzzer reports.
+//! code the C functions run) against the model, on every decoded input,
+//! by libbpf 1.8's rules (which bpflink follows; for the update and
+//! fd-by-id options they are 1.7.0's too). No kernel is involved. A
+//! violated invariant panics, which is what a fuzzer reports.
 
 use core::mem::size_of;
 
@@ -15,7 +16,7 @@ use bpflink::{opts_get, opts_zeroed};
 
 use crate::capture::capture;
 use crate::input::{CREATE, FD_BY_ID, Image, Layout, Reader, UPDATE, decode_image, place};
-use crate::model::{self, Side, Verdict};
+use crate::model::{self, Rel, Verdict};
 
 const EINVAL: i32 = libc::EINVAL;
 
@@ -39,10 +40,10 @@ fn count(accepted: bool) {
 }
 
 const _: () = {
-    // The model's layouts are libbpf's; bpflink's structs must agree.
-    assert!(size_of::<C>() == CREATE.size && C::KNOWN_END == CREATE.known_end);
-    assert!(size_of::<U>() == UPDATE.size && U::KNOWN_END == UPDATE.known_end);
-    assert!(size_of::<F>() == FD_BY_ID.size && F::KNOWN_END == FD_BY_ID.known_end);
+    // The model's layouts are libbpf 1.8's; bpflink's structs must agree.
+    assert!(size_of::<C>() == CREATE.size && C::KNOWN_END == CREATE.known_end_1_8);
+    assert!(size_of::<U>() == UPDATE.size && U::KNOWN_END == UPDATE.known_end_1_8);
+    assert!(size_of::<F>() == FD_BY_ID.size && F::KNOWN_END == FD_BY_ID.known_end_1_8);
     assert!(size_of::<LinkCreateAttr>() == 64);
 };
 
@@ -110,7 +111,8 @@ macro_rules! members {
     };
 }
 
-// Offsets and sizes: reference §3.1-3.3 (LP64).
+// Offsets and sizes: reference §3.1-3.3 (LP64); uprobe_multi.path_fd and
+// tracing_multi: libbpf 1.8 (docs/libbpf-1.8.md).
 const CREATE_FIELDS: &[Field<C>] = fields!(C;
     sz @ 0 + 8, flags @ 8 + 4, iter_info @ 16 + 8, iter_info_len @ 24 + 4,
     target_btf_id @ 28 + 4,
@@ -121,7 +123,9 @@ const CREATE_FIELDS: &[Field<C>] = fields!(C;
     u.uprobe_multi.flags @ 32 + 4, u.uprobe_multi.cnt @ 36 + 4,
     u.uprobe_multi.path @ 40 + 8, u.uprobe_multi.offsets @ 48 + 8,
     u.uprobe_multi.ref_ctr_offsets @ 56 + 8, u.uprobe_multi.cookies @ 64 + 8,
-    u.uprobe_multi.pid @ 72 + 4,
+    u.uprobe_multi.pid @ 72 + 4, u.uprobe_multi.path_fd @ 76 + 4,
+    u.tracing_multi.ids @ 32 + 8, u.tracing_multi.cookies @ 40 + 8,
+    u.tracing_multi.cnt @ 48 + 4,
     u.tracing.cookie @ 32 + 8,
     u.netfilter.pf @ 32 + 4, u.netfilter.hooknum @ 36 + 4,
     u.netfilter.priority @ 40 + 4, u.netfilter.flags @ 44 + 4,
@@ -133,7 +137,7 @@ const CREATE_FIELDS: &[Field<C>] = fields!(C;
 );
 const CREATE_MEMBERS: &[Member<C>] = members!(C;
     u.perf_event @ 40, u.kprobe_multi @ 64, u.uprobe_multi @ 80, u.tracing @ 40,
-    u.netfilter @ 48, u.tcx @ 48, u.netkit @ 48, u.cgroup @ 48,
+    u.netfilter @ 48, u.tcx @ 48, u.netkit @ 48, u.cgroup @ 48, u.tracing_multi @ 56,
 );
 const UPDATE_FIELDS: &[Field<U>] = fields!(U;
     sz @ 0 + 8, flags @ 8 + 4, old_prog_fd @ 12 + 4, old_map_fd @ 16 + 4,
@@ -191,7 +195,8 @@ fn check_verdict<T: core::fmt::Debug, M: core::fmt::Debug>(
 type Reading = (Option<usize>, Vec<(u64, bool)>, Vec<bool>);
 
 /// Reads `img` with `Opts::<T>::read` and checks every field and member
-/// against the model. The fields are read while the image is in place
+/// against the model (libbpf 1.8's rules: for `bpf_link_create_opts` the
+/// known end is 80). The fields are read while the image is in place
 /// (`Opts` reads the caller's struct where it is).
 fn read_check<T: OptsType>(img: &Image, l: &Layout, fields: &[Field<T>], members: &[Member<T>]) {
     let ctx = || format!("{} {}", l.name, img.describe());
@@ -207,7 +212,7 @@ fn read_check<T: OptsType>(img: &Image, l: &Layout, fields: &[Field<T>], members
             Ok(got)
         })
     });
-    let m = model::Opts::of(img, *l, Side::Bpflink);
+    let m = model::Opts::of(img, *l, Rel::V1_8);
     let want = match m.valid() {
         Ok(()) => Verdict::Ok(()),
         Err(s) => Verdict::Einval(Some(s)),
@@ -270,8 +275,8 @@ pub fn opts_read(data: &[u8]) {
     }
 }
 
-/// Decodes an attach type: mostly 0..63 (every libbpf 1.7.0 type and a
-/// few unknown ones), sometimes any u32.
+/// Decodes an attach type: mostly 0..63 (every libbpf 1.7.0 type, 1.8's
+/// 59-61, and two unknown ones), sometimes any u32.
 pub fn decode_attach_type(r: &mut Reader<'_>) -> u32 {
     match r.u8() {
         b @ 0..=231 => (b % 64) as u32,
@@ -288,10 +293,10 @@ fn attr_bytes(a: &LinkCreateAttr) -> [u8; 64] {
 
 /// Target `link_create_args`: attach type x prog_fd x target_fd x options
 /// buffer. `libbpf::create_attr` must refuse with EINVAL (and libbpf's
-/// warning) exactly when libbpf does; otherwise its attr must be libbpf's
+/// warning) exactly when libbpf 1.8 does; otherwise its attr must be 1.8's
 /// 64 bytes byte for byte (nothing set outside what the attach type's
-/// branch writes), and `libbpf::raw_tp_fallback` libbpf's
-/// `OPTS_ZEROED(opts, sz)`.
+/// branch writes, path_fd at 60, tracing_multi's fields for 59-61), and
+/// `libbpf::raw_tp_fallback` libbpf's `OPTS_ZEROED(opts, sz)`.
 pub fn link_create_args(data: &[u8]) {
     let mut r = Reader::new(data);
     let t = decode_attach_type(&mut r);
@@ -312,15 +317,19 @@ pub fn link_create_args(data: &[u8]) {
         })
         .map_err(|e| e.0)
     });
-    let m = model::Opts::of(&img, CREATE, Side::Bpflink);
+    let m = model::Opts::of(&img, CREATE, Rel::V1_8);
     let want = model::link_create(&m, prog_fd, target_fd, t);
     if let Some(((a, fallback), w)) = check_verdict("libbpf::create_attr", &ctx, got, &msgs, want) {
         if a != w.attr {
             let diff: Vec<String> = (0..64)
                 .filter(|&i| a[i] != w.attr[i])
-                .map(|i| format!("[{i}] {:#04x} (libbpf {:#04x})", a[i], w.attr[i]))
+                .map(|i| format!("[{i}] {:#04x} (libbpf 1.8 {:#04x})", a[i], w.attr[i]))
                 .collect();
-            panic!("attr differs from libbpf's: {}; {}", diff.join(" "), ctx());
+            panic!(
+                "attr differs from libbpf 1.8's: {}; {}",
+                diff.join(" "),
+                ctx()
+            );
         }
         assert!(
             fallback == w.raw_tp_fallback,
@@ -344,7 +353,7 @@ pub fn update_opts(data: &[u8]) {
             .map(|a| (a.link_fd, a.new_prog_fd, a.flags, a.old_prog_fd))
             .map_err(|e| e.0)
     });
-    let m = model::Opts::of(&img, UPDATE, Side::Bpflink);
+    let m = model::Opts::of(&img, UPDATE, Rel::V1_8);
     if let Some((o, w)) = check_verdict(
         "libbpf::update_attr",
         &ctx,
@@ -374,7 +383,7 @@ pub fn fd_by_id_opts(data: &[u8]) {
         // SAFETY: as in link_create_args.
         place(&img, |p| unsafe { libbpf::fd_by_id_flags(p as *const F) }).map_err(|e| e.0)
     });
-    let m = model::Opts::of(&img, FD_BY_ID, Side::Bpflink);
+    let m = model::Opts::of(&img, FD_BY_ID, Rel::V1_8);
     if let Some((o, w)) = check_verdict(
         "libbpf::fd_by_id_flags",
         &ctx,

@@ -342,11 +342,13 @@ fn main() {
             let c = d.counts;
             total_diffs += c.total();
             line += &format!(
-                "; {} comparisons with libbpf 1.7.0: create {} (+{} with EINVAL from the \
-                 recorder, {} fallbacks), update {}, fd_by_id {}; {} reached bpf(2), {} refused \
-                 before it, {} the intended difference; libbpf's answer matched the model \
-                 (the other targets' oracle) in {}{}",
+                "; {} cases with {}: create {} (+{} with EINVAL from the recorder, {} \
+                 fallbacks), update {}, fd_by_id {}; identical: {} reached bpf(2), {} refused \
+                 before it; {} where libbpf 1.7.0 and 1.8 differ, checked against 1.8's \
+                 documented rules (bpflink) and 1.7.0's (libbpf), not against a libbpf 1.8; \
+                 libbpf's answer matched the model (the other targets' oracle) in {}{}",
                 c.total(),
+                d.ref_rel.name(),
                 c.create,
                 c.create_fake,
                 c.fallback,
@@ -354,7 +356,7 @@ fn main() {
                 c.fd_by_id,
                 c.syscalls,
                 c.refused,
-                c.intended,
+                c.rules_1_8,
                 c.model_checked,
                 if d.records {
                     ""
