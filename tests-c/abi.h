@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Layout tables for the ABI check. abi_table.c is compiled twice, once
- * against bpflink's headers and once against libbpf v1.7.0's (one TU cannot
- * include both: they declare the same structs), each time turning the
- * X-macro list in abi_fields.h into a table named by ABI_SIDE. abi_layout.c
- * links both tables and compares them row by row.
+ * Layout tables for the ABI check. abi_table.c is compiled three times:
+ * against bpflink's headers as shipped (their libbpf 1.8 view), against
+ * them after libbpf 1.7.0's libbpf_version.h (their 1.7 view), and against
+ * libbpf v1.7.0's headers (one TU cannot include both: they declare the
+ * same structs), each time turning the X-macro list in abi_fields.h into a
+ * table named by ABI_SIDE. abi_layout.c links the three tables and compares
+ * them row by row.
  */
 #ifndef BPFLINK_ABI_H
 #define BPFLINK_ABI_H
@@ -33,6 +35,6 @@ struct abi_side {
 	const size_t *n_images; /* filled in by a constructor */
 };
 
-extern const struct abi_side abi_ours, abi_ref;
+extern const struct abi_side abi_ours, abi_ours_17, abi_ref;
 
 #endif

@@ -5,6 +5,10 @@
  * macro, and the constants and types of libbpf.h that callers depend on.
  * Expanded by abi_table.c with ABI_STRUCT / ABI_FIELD / ABI_LAST / ABI_CONST
  * defined; no include guard on purpose.
+ *
+ * The members libbpf 1.8 added are listed under the same condition the
+ * headers declare them under, so that a 1.7 view (libbpf 1.7.0's headers,
+ * or ours after 1.7.0's libbpf_version.h) has exactly 1.7.0's rows.
  */
 ABI_STRUCT(bpf_link_create_opts)
 ABI_FIELD(bpf_link_create_opts, sz)
@@ -28,6 +32,9 @@ ABI_FIELD(bpf_link_create_opts, uprobe_multi.offsets)
 ABI_FIELD(bpf_link_create_opts, uprobe_multi.ref_ctr_offsets)
 ABI_FIELD(bpf_link_create_opts, uprobe_multi.cookies)
 ABI_FIELD(bpf_link_create_opts, uprobe_multi.pid)
+#if __LIBBPF_CURRENT_VERSION_GEQ(1, 8)
+ABI_FIELD(bpf_link_create_opts, uprobe_multi.path_fd)
+#endif
 ABI_FIELD(bpf_link_create_opts, tracing)
 ABI_FIELD(bpf_link_create_opts, tracing.cookie)
 ABI_FIELD(bpf_link_create_opts, netfilter)
@@ -47,6 +54,12 @@ ABI_FIELD(bpf_link_create_opts, cgroup)
 ABI_FIELD(bpf_link_create_opts, cgroup.relative_fd)
 ABI_FIELD(bpf_link_create_opts, cgroup.relative_id)
 ABI_FIELD(bpf_link_create_opts, cgroup.expected_revision)
+#if __LIBBPF_CURRENT_VERSION_GEQ(1, 8)
+ABI_FIELD(bpf_link_create_opts, tracing_multi)
+ABI_FIELD(bpf_link_create_opts, tracing_multi.ids)
+ABI_FIELD(bpf_link_create_opts, tracing_multi.cookies)
+ABI_FIELD(bpf_link_create_opts, tracing_multi.cnt)
+#endif
 ABI_LAST(bpf_link_create_opts)
 
 ABI_STRUCT(bpf_link_update_opts)

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * One side of the layout comparison: compiled with -Iinclude (bpflink) as
- * abi_ours and with -I.deps/libbpf-1.7.0/include (libbpf) as abi_ref.
+ * One side of the layout comparison, compiled three times:
+ *   abi_ours     -Iinclude: bpflink's headers as shipped (the 1.8 view);
+ *   abi_ours_17  -Iinclude -include <libbpf 1.7.0's bpf/libbpf_version.h>:
+ *                bpflink's headers as a program that includes libbpf 1.7's
+ *                version header first sees them (the 1.7 view);
+ *   abi_ref      -I.deps/libbpf-1.7.0/include: libbpf 1.7.0's headers.
  */
 #include <string.h>
 #include <bpf/bpf.h>
@@ -25,6 +29,7 @@
 		const char *: "const char *",                                         \
 		const unsigned long *: "const unsigned long *",                       \
 		const __u64 *: "const __u64 *",                                       \
+		const __u32 *: "const __u32 *",                                       \
 		default: "struct")
 
 #define MEMBER(T, F) (((struct T *)0)->F)
@@ -34,10 +39,14 @@
 	{ "_Alignof(struct " #T ")", _Alignof(struct T), 0, "" },
 #define ABI_FIELD(T, F)                                                               \
 	{ #T "." #F, offsetof(struct T, F), sizeof(MEMBER(T, F)), TYPE_NAME(MEMBER(T, F)) },
-/* offsetofend(struct T, T##__last_field), through the header's macro. */
+/* offsetofend(struct T, T##__last_field), through the header's macro; the
+ * type column holds the field the macro names. */
+#define ABI_STR(x) #x
+#define ABI_XSTR(x) ABI_STR(x)
 #define ABI_LAST(T)                                                                   \
 	{ "offsetofend(" #T ", " #T "__last_field)",                                 \
-	  offsetof(struct T, T##__last_field) + sizeof(MEMBER(T, T##__last_field)), 0, "" },
+	  offsetof(struct T, T##__last_field) + sizeof(MEMBER(T, T##__last_field)), 0, \
+	  ABI_XSTR(T##__last_field) },
 #define ABI_CONST(E) { #E, (unsigned long)(E), 0, "" },
 
 static const struct abi_row rows[] = {
@@ -106,6 +115,15 @@ __attribute__((constructor)) static void make_images(void)
 		LIBBPF_OPTS_RESET(o);
 		add_image("LIBBPF_OPTS_RESET(dirty bpf_link_update_opts)", &o, sizeof(o));
 	}
+#if __LIBBPF_CURRENT_VERSION_GEQ(1, 8)
+	/* Only in a 1.8 view: after every image of the 1.7 views. */
+	{
+		LIBBPF_OPTS(bpf_link_create_opts, o, .uprobe_multi.flags = 2,
+			    .uprobe_multi.path_fd = 5);
+		add_image("LIBBPF_OPTS(bpf_link_create_opts, o, .uprobe_multi.flags = 2, .path_fd = 5)",
+			  &o, sizeof(o));
+	}
+#endif
 }
 
 const struct abi_side ABI_SIDE = {

@@ -18,7 +18,13 @@
 #     libbpf_legacy.h, libbpf_version.h) in either order, our include
 #     directory first, compile and can be used together. Pairs with
 #     libbpf's own bpf.h/libbpf.h (included by path) are only reported:
-#     they share include guards with ours, so the first one wins.
+#     they share include guards with ours, so the first one wins;
+#  4. the two views of our headers, in C and C++ with both compilers: alone
+#     (or before libbpf 1.7.0's libbpf_version.h) they are libbpf 1.8's, with
+#     uprobe_multi.path_fd, tracing_multi and bpf_link_create_opts__last_field
+#     path_fd; after libbpf 1.7.0's libbpf_version.h (by path, or brought in
+#     by its btf.h) they are 1.7.0's: code using path_fd must not compile
+#     there, code not using it must, with 1.7.0's last field (pid).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 OURS=$top/include
@@ -192,6 +198,95 @@ mix "libbpf's libbpf.h (by path), then our bpf.h" info "$R/libbpf.h\"" "<bpf/bpf
 mix "our bpf.h, then libbpf's libbpf.h (by path)" info "<bpf/bpf.h>" "$R/libbpf.h\""
 mix "libbpf's bpf.h (by path), then our libbpf.h" info "$R/bpf.h\"" "<bpf/libbpf.h>"
 mix "our libbpf.h, then libbpf's bpf.h (by path)" info "<bpf/libbpf.h>" "$R/bpf.h\""
+
+# ---- 4. the libbpf 1.8 and 1.7 views ------------------------------------------
+# view NAME VIEW USES HEADER...: a TU including HEADER... (in that order, our
+# include directory first) that uses uprobe_multi.path_fd and tracing_multi
+# (USES = path_fd) or only what 1.7.0 has (USES = plain). VIEW 1.8 or 1.7:
+# it must compile, with that release's LIBBPF_MINOR_VERSION and end of
+# bpf_link_create_opts__last_field (80 or 76) and sizeof 80 either way;
+# VIEW fails: it must not compile, for want of path_fd.
+view() {
+    local name=$1 want=$2 uses=$3; shift 3
+    local defs=() f
+    case $want in
+        1.8) defs=(-DWANT_MINOR=8 -DWANT_END=80) ;;
+        *) defs=(-DWANT_MINOR=7 -DWANT_END=76) ;;
+    esac
+    [ "$uses" = path_fd ] && defs+=(-DUSE_PATH_FD)
+    for cc in gcc clang g++ clang++; do
+        case $cc in g++|clang++) f=$tmp/view.cc; std=c++17 ;; *) f=$tmp/view.c; std=gnu11 ;; esac
+        command -v "$cc" >/dev/null || { not_ok "views ($cc): not installed"; continue; }
+        : >"$f"
+        for h in "$@"; do echo "#include $h" >>"$f"; done
+        cat >>"$f" <<'EOT'
+#include <stddef.h>
+#include <string.h>
+#ifdef __cplusplus
+#define VIEW_ASSERT(c) static_assert(c, #c)
+#else
+#define VIEW_ASSERT(c) _Static_assert(c, #c)
+#endif
+#define LAST_END                                                               \
+	(offsetof(struct bpf_link_create_opts, bpf_link_create_opts__last_field) + \
+	 sizeof(((struct bpf_link_create_opts *)0)->bpf_link_create_opts__last_field))
+VIEW_ASSERT(sizeof(struct bpf_link_create_opts) == 80);
+VIEW_ASSERT(LAST_END == WANT_END);
+VIEW_ASSERT(LIBBPF_MINOR_VERSION == WANT_MINOR);
+int view_create(int fd);
+int view_create(int fd)
+{
+	struct bpf_link_create_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.uprobe_multi.flags = 2;
+#ifdef USE_PATH_FD
+	static const __u32 ids[1] = { 1 };
+
+	o.uprobe_multi.path_fd = (__u32)fd;
+	VIEW_ASSERT(offsetof(struct bpf_link_create_opts, uprobe_multi.path_fd) == 76);
+	VIEW_ASSERT(offsetof(struct bpf_link_create_opts, tracing_multi.ids) == 32);
+	VIEW_ASSERT(offsetof(struct bpf_link_create_opts, tracing_multi.cookies) == 40);
+	VIEW_ASSERT(offsetof(struct bpf_link_create_opts, tracing_multi.cnt) == 48);
+	o.tracing_multi.ids = ids;
+	o.tracing_multi.cnt = 1;
+#endif
+	return bpf_link_create(-1, fd, BPF_TRACE_UPROBE_MULTI, &o);
+}
+EOT
+        what="views ($cc -std=$std): $name, $([ "$uses" = path_fd ] && echo "using path_fd" || echo "not using path_fd")"
+        if "$cc" -std="$std" $WARN "${defs[@]}" -I"$OURS" -I"$REF" -I"$UAPI" -fsyntax-only "$f" >"$tmp/log" 2>&1; then
+            r=0
+        else
+            r=1
+        fi
+        if [ "$want" = fails ]; then
+            if [ $r = 1 ] && grep -q "no member named.*path_fd" "$tmp/log"; then
+                ok "$what: does not compile (no path_fd in the 1.7 view)"
+            else
+                not_ok "$what: should not compile for want of path_fd"; show "$tmp/log"
+            fi
+        elif [ $r = 0 ]; then
+            ok "$what: compiles, the $want view"
+        else
+            not_ok "$what: should compile, the $want view"; show "$tmp/log"
+        fi
+    done
+}
+V17="\"$REF/bpf/libbpf_version.h\""
+view "our bpf.h alone" 1.8 path_fd "<bpf/bpf.h>"
+view "our bpf.h alone" 1.8 plain "<bpf/bpf.h>"
+view "our libbpf.h and bpf.h alone" 1.8 path_fd "<bpf/libbpf.h>" "<bpf/bpf.h>"
+view "libbpf 1.7.0's libbpf_version.h, then our bpf.h" fails path_fd "$V17" "<bpf/bpf.h>"
+view "libbpf 1.7.0's libbpf_version.h, then our bpf.h" 1.7 plain "$V17" "<bpf/bpf.h>"
+view "libbpf 1.7.0's libbpf_version.h, then our libbpf.h" 1.7 plain "$V17" "<bpf/libbpf.h>"
+view "libbpf 1.7.0's btf.h (its libbpf_version.h), then our bpf.h" fails path_fd \
+    "<bpf/btf.h>" "<bpf/bpf.h>"
+view "libbpf 1.7.0's btf.h (its libbpf_version.h), then our bpf.h" 1.7 plain \
+    "<bpf/btf.h>" "<bpf/bpf.h>"
+view "our bpf.h, then libbpf 1.7.0's libbpf_version.h" 1.8 path_fd "<bpf/bpf.h>" "$V17"
+view "our bpf.h, then libbpf 1.7.0's libbpf_version.h" 1.8 plain "<bpf/bpf.h>" "$V17"
 
 echo "1..$n"
 [ $failed = 0 ]

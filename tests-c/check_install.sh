@@ -64,7 +64,8 @@ for prefix in /usr/local /usr; do
     check "$prefix: headers in include/bpflink/" sh -c "
         cmp '$top/include/bpflink.h' '$root/include/bpflink/bpflink.h' &&
         cmp '$top/include/bpf/bpf.h' '$root/include/bpflink/bpf/bpf.h' &&
-        cmp '$top/include/bpf/libbpf.h' '$root/include/bpflink/bpf/libbpf.h'"
+        cmp '$top/include/bpf/libbpf.h' '$root/include/bpflink/bpf/libbpf.h' &&
+        cmp '$top/include/bpf/libbpf_version.h' '$root/include/bpflink/bpf/libbpf_version.h'"
     check "$prefix: bpflink.pc: prefix $prefix, Cflags -I\${includedir}/bpflink" sh -c "
         grep -qx 'prefix=$prefix' '$root/lib/pkgconfig/bpflink.pc' &&
         grep -qx 'Cflags: -I\${includedir}/bpflink' '$root/lib/pkgconfig/bpflink.pc'"

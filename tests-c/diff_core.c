@@ -209,6 +209,8 @@ static int failed_groups, skipped_groups;
 static unsigned long failed_cases_total;
 
 static unsigned long known_hits[16];
+/* Per group: the cases of entries with rules_1_8 (g_known counts the rest). */
+static unsigned long g_rules;
 
 /* DIFF_STRICT=1: known differences fail like any other. */
 static bool strict(void)
@@ -371,6 +373,7 @@ bool diff_results(const struct call *c, struct result r[NLIB], const char *desc)
 		       r[OURS].ret, r[OURS].err, r[OURS].rec.n);
 	diff_cases_total++;
 	g_cases++;
+	model_check(c, r, desc);
 	if (!what)
 		return true;
 	if (!strict()) {
@@ -379,9 +382,13 @@ bool diff_results(const struct call *c, struct result r[NLIB], const char *desc)
 		for (k = 0; known[k].name; k++)
 			if (known[k].match(c, r)) {
 				known_hits[k]++;
-				g_known++;
+				if (known[k].rules_1_8)
+					g_rules++;
+				else
+					g_known++;
 				if (known_hits[k] == 1)
-					printf("# KNOWN [%s] %s (first case: %s; %s differs)\n", g_name,
+					printf("# %s [%s] %s (first case: %s; %s differs)\n",
+					       known[k].rules_1_8 ? "LIBBPF-1.8-RULES" : "KNOWN", g_name,
 					       known[k].name, desc, what);
 				return false;
 			}
@@ -452,7 +459,7 @@ bool diff_call(const struct call *c, int kept[NLIB], const char *fmt, ...)
 void group_begin(const char *name)
 {
 	g_name = name;
-	g_cases = g_fail = g_known = g_checks = g_checks_failed = 0;
+	g_cases = g_fail = g_known = g_rules = g_checks = g_checks_failed = 0;
 	g_skipped = false;
 }
 
@@ -519,9 +526,12 @@ void group_end(void)
 		printf("ok %d - %s: %lu checks passed\n", ++tap_no, g_name, g_checks);
 	} else {
 		printf("ok %d - %s: %lu differential cases identical", ++tap_no, g_name,
-		       g_cases - g_known);
+		       g_cases - g_known - g_rules);
 		if (g_known)
 			printf(", %lu known differences", g_known);
+		if (g_rules)
+			printf(", %lu where libbpf 1.7.0 and 1.8 differ, checked against 1.8's "
+			       "documented rules", g_rules);
 		printf("\n");
 	}
 	fflush(stdout);
@@ -574,23 +584,52 @@ void diff_catch_signals(void)
 
 /* ---- the end of the run ------------------------------------------------ */
 
-/* One line for the known, documented differences (diff_known.c), then the
- * totals; run.sh shows the "# summary:" lines. */
+/* The known, documented differences (diff_known.c), the cases where libbpf
+ * 1.7.0 and 1.8 differ (checked against 1.8's documented rules: no libbpf
+ * 1.8 is loaded), and the model's check of every bpf_link_create case,
+ * then the totals; run.sh shows the "# summary:" lines. */
 int diff_finish(void)
 {
-	unsigned long n_known = 0;
+	unsigned long n_known = 0, n_rules = 0, wrong;
+	const struct model_tally *m = &model_tally;
+	char ref[32];
 	int k;
 
-	for (k = 0; known[k].name; k++)
-		n_known += known_hits[k];
+	for (k = 0; known[k].name; k++) {
+		if (known[k].rules_1_8)
+			n_rules += known_hits[k];
+		else
+			n_known += known_hits[k];
+	}
 	printf("ok %d - known differences (documented in tests-c/diff_known.c): %lu cases\n",
 	       ++tap_no, n_known);
+	printf("ok %d - where libbpf 1.7.0 and 1.8 differ (docs/libbpf-1.8.md): %lu cases, "
+	       "bpflink checked against libbpf 1.8's documented rules, not against a libbpf 1.8\n",
+	       ++tap_no, n_rules);
+	if (m->ref_minor == 7 || m->ref_minor == 8)
+		snprintf(ref, sizeof(ref), "libbpf 1.%d", m->ref_minor);
+	else
+		snprintf(ref, sizeof(ref), "not checked");
+	wrong = m->wrong[OURS] + m->wrong[REF];
+	if (wrong)
+		failed_groups++;
+	printf("%s %d - the model of libbpf's option reading (diff_known.c) on %lu bpf_link_create "
+	       "cases: bpflink answers as 1.8's rules say, the reference (%s) as its release's",
+	       wrong ? "not ok" : "ok", ++tap_no, m->checked, ref);
+	if (wrong)
+		printf(": %lu of bpflink's and %lu of the reference's answers not predicted",
+		       m->wrong[OURS], m->wrong[REF]);
+	printf("\n");
 	printf("# summary: %lu differential cases compared in %d groups: %lu identical, "
-	       "%lu known differences, %lu other differences\n",
-	       diff_cases_total, tap_no - 1 - skipped_groups,
-	       diff_cases_total - n_known - failed_cases_total, n_known, failed_cases_total);
+	       "%lu known differences, %lu where libbpf 1.7.0 and 1.8 differ (checked against 1.8's "
+	       "documented rules, not a libbpf 1.8), %lu other differences\n",
+	       diff_cases_total, tap_no - 3 - skipped_groups,
+	       diff_cases_total - n_known - n_rules - failed_cases_total, n_known, n_rules,
+	       failed_cases_total);
 	for (k = 0; known[k].name; k++)
 		printf("# summary:   %s: %lu cases\n", known[k].name, known_hits[k]);
+	printf("# summary: rules model: %lu bpf_link_create cases predicted for both libraries "
+	       "(reference: %s), %lu not modelled\n", m->checked, ref, m->untold);
 	printf("1..%d\n", tap_no);
 	return failed_groups ? 1 : 0;
 }

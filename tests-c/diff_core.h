@@ -89,6 +89,7 @@ enum fn {
 /* Flags of struct call. */
 #define C_KEEP    0x1 /* keep a returned fd (see result.kept) */
 #define C_FD0FREE 0x2 /* close fd 0 around the call (ensure_good_fd path) */
+#define C_QUIET   0x4 /* printing is off around the call: no message is logged */
 
 struct call {
 	enum fn fn;
@@ -96,6 +97,11 @@ struct call {
 	int b;           /* target_fd / new_prog_fd */
 	unsigned int u;  /* attach type / id / start id / link type */
 	const void *opts;/* the same bytes are given to both libraries */
+	/* How many bytes at opts may be read: set by a caller whose buffer is
+	 * larger than sz says or than the options struct (the sweep's); 0
+	 * means min(sz, the struct's size). Only the model of libbpf's option
+	 * reading (diff_known.c) looks at it, never a library. */
+	size_t opts_len;
 	/* Output buffer shared by both calls, reset to out_init (or zeros)
 	 * before each; out may be NULL. */
 	void *out;
@@ -161,12 +167,38 @@ bool diff_values(const char *ours, const char *ref, const char *fmt, ...)
 
 /* ---- known differences (diff_known.c) --------------------------------- */
 
+/*
+ * An entry recognises one shape of difference. An entry with rules_1_8 set
+ * is not a difference of bpflink's: it is a case where libbpf 1.7.0 and
+ * libbpf 1.8 answer differently (docs/libbpf-1.8.md) and bpflink gives
+ * 1.8's answer. No libbpf 1.8 is loaded for it: the reference's answer is
+ * checked against 1.7's rules and bpflink's against 1.8's documented rules,
+ * both written out as a model in diff_known.c, and such cases are counted
+ * and named apart from the known differences.
+ */
 struct known {
 	const char *name;
 	bool (*match)(const struct call *c, const struct result r[NLIB]);
+	bool rules_1_8;
 };
 /* NULL-terminated. */
 extern const struct known known[];
+
+/*
+ * The same model of libbpf's option reading checked on every
+ * bpf_link_create case, identical or not: the reference's answer against
+ * the rules of its own release (libbpf_minor_version(): 1.7 or 1.8; any
+ * other release is not checked), bpflink's against 1.8's. diff_results()
+ * calls model_check() for each case; diff_finish() reports model_tally.
+ */
+struct model_tally {
+	unsigned long checked;      /* bpf_link_create cases the model could tell */
+	unsigned long untold;       /* ... and those it could not (a byte it may not read) */
+	unsigned long wrong[NLIB];  /* answers the rules do not predict */
+	int ref_minor;              /* the reference's libbpf_minor_version(); -1: none */
+};
+extern struct model_tally model_tally;
+void model_check(const struct call *c, const struct result r[NLIB], const char *desc);
 
 /* ---- groups ----------------------------------------------------------- */
 
@@ -203,8 +235,9 @@ int live_noted_links(void);
 /* Fatal signals print the group and case they hit, then remove the
  * fixtures (sup_cleanup()) and end the process as the signal would. */
 void diff_catch_signals(void);
-/* The last TAP line (the known differences), the "# summary:" lines and
- * the plan; returns the exit status. */
+/* The last TAP lines (the known differences, the libbpf 1.8 rows, the
+ * model's check), the "# summary:" lines and the plan; returns the exit
+ * status. */
 int diff_finish(void);
 
 #endif

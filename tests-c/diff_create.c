@@ -30,11 +30,7 @@ static void init_types(void)
 	attach_types[n_types++] = 0xFFFFFFFFu;
 }
 
-/* Which branch of libbpf's switch an attach type takes (written from the
- * reference description, independently of either implementation). */
-enum branch { B_ITER, B_PERF, B_KPROBE, B_UPROBE, B_TRACING, B_NETFILTER, B_TCX, B_NETKIT,
-	      B_CGROUP, B_DEFAULT, B__N };
-
+/* A sweep group per branch of the switch (branch_of(), diff_groups.h). */
 static const char *branch_name[B__N] = {
 	"iter (28)", "perf_event (41)", "kprobe_multi/session (42, 56)",
 	"uprobe_multi/session (48, 57)",
@@ -43,7 +39,9 @@ static const char *branch_name[B__N] = {
 	"default: xdp, sk_*, flow_dissector, struct_ops, 59-61, 100, 0xffffffff ...",
 };
 
-static enum branch branch_of(unsigned int t)
+/* Written from the reference description, independently of either
+ * implementation. */
+enum branch branch_of(unsigned int t)
 {
 	switch (t) {
 	case BPF_TRACE_ITER: return B_ITER;

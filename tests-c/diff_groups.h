@@ -23,6 +23,14 @@ void groups_real(void);     /* diff_real.c: real links on the kernel */
 unsigned long opts_sweep(struct call *c, size_t struct_size, size_t known_end, const char *desc,
 			 unsigned char val);
 
+/* Which branch of libbpf 1.7.0's attach-type switch in bpf_link_create an
+ * attach type takes (written from the reference description, independently
+ * of either implementation; diff_create.c). libbpf 1.8 adds one branch, for
+ * 59-61, which 1.7.0 sends to the default one (diff_known.c). */
+enum branch { B_ITER, B_PERF, B_KPROBE, B_UPROBE, B_TRACING, B_NETFILTER, B_TCX, B_NETKIT,
+	      B_CGROUP, B_DEFAULT, B__N };
+enum branch branch_of(unsigned int t);
+
 /* Every field recipe of diff_create.c, at several sizes, for one attach
  * type and pair of fds. */
 void create_recipes(unsigned int t, int prog_fd, int target_fd, const char *what);

@@ -44,6 +44,7 @@ static unsigned long sweep_one(struct call *c, size_t sz, int pos, unsigned char
 	if (marker)
 		buf[MARKER_POS] = 0x77;
 	c->opts = buf;
+	c->opts_len = sizeof(buf);
 	if (!diff_call(c, NULL, "%s sz=%zu(%#zx) %s%d%s=%#x%s", desc, sz, sz,
 		       pos >= 0 ? "byte[" : "", pos, pos >= 0 ? "]" : " no byte",
 		       pos >= 0 ? val : 0, marker ? " marker@300" : ""))
@@ -89,5 +90,6 @@ unsigned long opts_sweep(struct call *c, size_t struct_size, size_t known_end, c
 			fails += sweep_one(c, scan[i], pos, val, true, desc);
 	}
 	c->opts = NULL;
+	c->opts_len = 0;
 	return fails;
 }

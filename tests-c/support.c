@@ -1436,6 +1436,7 @@ out:
 struct uprobe_arg {
 	char path[PATH_MAX];
 	unsigned long offset;
+	int dir_fd; /* >= 0: path is relative to it (BPF_F_UPROBE_MULTI_PATH_FD) */
 };
 
 static void fill_uprobe(union bpf_attr *attr, void *arg)
@@ -1446,28 +1447,57 @@ static void fill_uprobe(union bpf_attr *attr, void *arg)
 	attr->link_create.uprobe_multi.offsets = ptr_u64(&u->offset);
 	attr->link_create.uprobe_multi.cnt = 1;
 	attr->link_create.uprobe_multi.pid = getpid();
+	if (u->dir_fd >= 0) {
+		__u32 fd = (__u32)u->dir_fd;
+
+		/* uprobe_multi.path_fd follows pid (attr offset 60) in libbpf
+		 * 1.8's uapi; 1.7.0's header, used here, ends the member at pid. */
+		memcpy((char *)&attr->link_create.uprobe_multi.pid + sizeof(__u32), &fd, sizeof(fd));
+		attr->link_create.uprobe_multi.flags |= BPF_F_UPROBE_MULTI_PATH_FD;
+	}
 }
 
-static int probe_uprobe(enum bpf_attach_type type, const char **step)
+/* A uprobe_multi (or session) link on sup_probe_uprobe_target; with
+ * path_fd, its file is named by its directory's fd and its base name. */
+static int probe_uprobe(enum bpf_attach_type type, bool path_fd, const char **step)
 {
-	struct uprobe_arg u;
+	struct uprobe_arg u = { .dir_fd = -1 };
+	char *slash;
 	int err;
 
 	PROBE_STEP("/proc/self/maps",
 		   sup_file_offset((void *)sup_probe_uprobe_target, u.path, sizeof(u.path), &u.offset));
+	if (path_fd) {
+		slash = strrchr(u.path, '/');
+		if (!slash) {
+			*step = "directory of the probed file";
+			return -ENOENT;
+		}
+		*slash = 0;
+		PROBE_STEP("open(O_PATH) of the probed file's directory",
+			   u.dir_fd = sys_ret(open(u.path[0] ? u.path : "/",
+						   O_PATH | O_DIRECTORY | O_CLOEXEC)));
+		memmove(u.path, slash + 1, strlen(slash + 1) + 1);
+	}
 	err = probe_link(BPF_PROG_TYPE_KPROBE, type, 0, 0, 0, type, fill_uprobe, &u, step);
 out:
+	SUP_CLOSE(u.dir_fd);
 	return err;
 }
 
 static int probe_link_uprobe_multi(const char **step)
 {
-	return probe_uprobe(BPF_TRACE_UPROBE_MULTI, step);
+	return probe_uprobe(BPF_TRACE_UPROBE_MULTI, false, step);
 }
 
 static int probe_link_uprobe_session(const char **step)
 {
-	return probe_uprobe(BPF_TRACE_UPROBE_SESSION, step);
+	return probe_uprobe(BPF_TRACE_UPROBE_SESSION, false, step);
+}
+
+static int probe_link_uprobe_multi_path_fd(const char **step)
+{
+	return probe_uprobe(BPF_TRACE_UPROBE_MULTI, true, step);
 }
 
 static void fill_kprobe(union bpf_attr *attr, void *arg)
@@ -1643,6 +1673,7 @@ static const struct probe_def {
 	{ "perf_ioc_set_bpf", probe_perf_ioc_set_bpf, IN_CHILD },
 	{ "link_uprobe_multi", probe_link_uprobe_multi, IN_CHILD },
 	{ "link_uprobe_session", probe_link_uprobe_session, IN_CHILD },
+	{ "link_uprobe_multi_path_fd", probe_link_uprobe_multi_path_fd, IN_CHILD },
 	{ "link_kprobe_multi", probe_link_kprobe_multi, IN_CHILD },
 	{ "link_kprobe_session", probe_link_kprobe_session, IN_CHILD },
 	{ "iter_bpf_map", probe_iter_bpf_map, IN_CHILD },

@@ -59,6 +59,14 @@
 
 #include "tap.h"
 
+/* The uprobe_multi flag that makes the kernel open the probed file as
+ * path relative to uprobe_multi.path_fd: an enumerator in libbpf 1.8's
+ * uapi header, absent from 1.7.0's (the tests are built with that one). A
+ * macro of the same name and value is harmless after either. */
+#ifndef BPF_F_UPROBE_MULTI_PATH_FD
+#define BPF_F_UPROBE_MULTI_PATH_FD (1U << 1)
+#endif
+
 /* Room for a path under the cgroup2 mount or a bpffs. */
 #define SUP_PATH_MAX 256
 
@@ -164,6 +172,10 @@ void sup_cleanup(void);
  *   link_uprobe_multi, link_uprobe_session
  *                        one probe on a function of this binary, limited
  *                        to the probe child's pid
+ *   link_uprobe_multi_path_fd
+ *                        the same uprobe_multi link with its file given as
+ *                        a directory fd and a name relative to it
+ *                        (uprobe_multi.path_fd, BPF_F_UPROBE_MULTI_PATH_FD)
  *   link_kprobe_multi, link_kprobe_session
  *                        one probe on SUP_KPROBE_SYM
  *   iter_bpf_map, iter_bpf_map_elem (on an array map), iter_task,

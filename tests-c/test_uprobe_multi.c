@@ -284,22 +284,28 @@ static void test_refused(int prog)
 			     "refused: %s (kernel)", bad[i].what);
 	}
 	{
-		/* libbpf 1.7.0 ends the struct at uprobe_multi.pid: the 4 bytes
-		 * after it (path_fd in later libbpf) must be zero. */
-		LIBBPF_OPTS(bpf_link_create_opts, opts, .uprobe_multi.path = path,
-			    .uprobe_multi.offsets = offsets, .uprobe_multi.cnt = 1);
-		size_t after_pid = offsetof(struct bpf_link_create_opts, uprobe_multi.pid) + 4;
+		/* A caller newer than libbpf 1.8, its struct longer than ours,
+		 * with a non-zero byte past the last field both know
+		 * (uprobe_multi.path_fd, which ends the struct): refused before
+		 * the kernel. (Bytes 76..80 are path_fd in 1.8 and go to the
+		 * kernel: test_path_fd.) */
+		union {
+			struct bpf_link_create_opts opts;
+			unsigned char bytes[sizeof(struct bpf_link_create_opts) + 8];
+		} newer;
+		libbpf_print_fn_t old;
 
-		if (CHECK(after_pid < sizeof(opts),
-			  "refused: opts has bytes after uprobe_multi.pid")) {
-			/* This refusal prints a warning; keep it off the output. */
-			libbpf_print_fn_t old = libbpf_set_print(NULL);
-
-			((char *)&opts)[after_pid] = 1;
-			CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_TRACE_UPROBE_MULTI, &opts),
-				     EINVAL, "refused: non-zero byte after uprobe_multi.pid");
-			libbpf_set_print(old);
-		}
+		memset(&newer, 0, sizeof(newer));
+		newer.opts.sz = sizeof(newer.bytes);
+		newer.opts.uprobe_multi.path = path;
+		newer.opts.uprobe_multi.offsets = offsets;
+		newer.opts.uprobe_multi.cnt = 1;
+		newer.bytes[sizeof(newer.opts)] = 1;
+		/* This refusal prints a warning; keep it off the output. */
+		old = libbpf_set_print(NULL);
+		CHECK_FD_ERR(bpf_link_create(prog, 0, BPF_TRACE_UPROBE_MULTI, &newer.opts), EINVAL,
+			     "refused: non-zero byte after the last field bpflink knows");
+		libbpf_set_print(old);
 	}
 	{
 		/* A program loaded for plain kprobes cannot make this link. */
