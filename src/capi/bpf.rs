@@ -6,7 +6,7 @@ use std::os::fd::IntoRawFd;
 
 use errno::Errno;
 
-use crate::ffi;
+use super::ffi;
 use crate::link::{self, FdByIdOpts, libbpf};
 use crate::opts::{__u32, bpf_get_fd_by_id_opts, bpf_link_create_opts, bpf_link_update_opts};
 use crate::sys::info::bpf_link_info;

@@ -2,7 +2,7 @@
 
 use core::ffi::c_int;
 
-use crate::ffi;
+use super::ffi;
 use crate::object::{self, bpf_link};
 
 /// @brief Wraps an existing link fd into a link object, taking ownership

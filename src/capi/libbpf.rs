@@ -3,8 +3,8 @@
 
 use core::ffi::{CStr, c_char, c_int};
 
+use super::ffi;
 use crate::capi::trace::{FnPtr, Str};
-use crate::ffi;
 use crate::link;
 use crate::log::{self, libbpf_print_fn_t};
 use crate::object::{self, bpf_link, bpf_program};

@@ -22,7 +22,7 @@ pub mod bpflink;
 #[allow(clippy::missing_safety_doc)]
 pub mod libbpf;
 mod returns;
-pub mod trace;
+pub(crate) mod trace;
 
 use crate::sys::set_errno;
 use core::ffi::{CStr, c_int};
@@ -34,7 +34,7 @@ pub const PANIC_ERRNO: c_int = libc::ENOTRECOVERABLE;
 
 /// A C return type: how a body's answer becomes the C value, and the value
 /// after a panic.
-pub trait CReturn: Sized {
+pub(crate) trait CReturn: Sized {
     /// What the body yields.
     type Answer;
     /// libbpf's convention for this type.
@@ -91,14 +91,14 @@ fn no_panic<T>(f: impl FnOnce() -> T) -> T {
 /// Calls `f` out of line: the one copy of a body both paths of `ffi!` call.
 #[doc(hidden)]
 #[inline(never)]
-pub fn outlined<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn outlined<T>(f: impl FnOnce() -> T) -> T {
     f()
 }
 
 /// Runs `body` behind the panic boundary and maps its answer to `R`.
 #[doc(hidden)]
 #[inline(always)]
-pub fn boundary<R: CReturn>(name: &'static CStr, body: impl FnOnce() -> R::Answer) -> R {
+pub(crate) fn boundary<R: CReturn>(name: &'static CStr, body: impl FnOnce() -> R::Answer) -> R {
     match catch_unwind(AssertUnwindSafe(|| {
         crate::panic_point::here(name);
         no_panic(body)
@@ -116,7 +116,7 @@ pub fn boundary<R: CReturn>(name: &'static CStr, body: impl FnOnce() -> R::Answe
 #[doc(hidden)]
 #[cold]
 #[inline(never)]
-pub fn boundary_traced<R: CReturn>(
+pub(crate) fn boundary_traced<R: CReturn>(
     args: impl trace::Args,
     body: impl FnOnce() -> R::Answer,
     name: &'static CStr,
@@ -132,8 +132,6 @@ pub fn boundary_traced<R: CReturn>(
 /// body })` in a function returning a [`CReturn`] type, the body yielding
 /// its `Answer`. With tracing known to be off (one byte tested) nothing is
 /// kept for a trace line; else [`boundary_traced`] shows the arguments.
-#[macro_export]
-#[doc(hidden)]
 macro_rules! ffi {
     ($name:literal ($($arg:expr),*) $body:block) => {{
         // The body, once: both paths below call the same out-of-line copy.
@@ -145,6 +143,7 @@ macro_rules! ffi {
         }
     }};
 }
+pub(crate) use ffi;
 
 #[cfg(test)]
 mod tests;

@@ -32,7 +32,7 @@ static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
 /// False before the first read of `BPFLINK_TRACE`, so the first call takes
 /// the slow path, which reads it ([`enabled`]).
 #[inline(always)]
-pub fn off() -> bool {
+pub(crate) fn off() -> bool {
     STATE.load(Ordering::Relaxed) == OFF
 }
 

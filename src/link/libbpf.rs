@@ -102,20 +102,34 @@ unsafe fn read_create_opts(a: &mut LinkCreateAttr, opts: *const C) -> Result<(),
 }
 
 /// [`read_create_opts`] for non-NULL options, out of line (the NULL path
-/// stays short). A caller's struct of this library's size or larger (every
-/// field present, the common case) is read on a path of its own, where the
-/// per-field `sz` checks fold away.
+/// stays short). A caller's struct of exactly this library's size (the
+/// common case) is read on a path of its own, where the per-field `sz`
+/// checks fold away; any other size (an older or a newer libbpf's) goes
+/// through `OPTS_VALID` and reads each field only if `sz` covers it.
 ///
 /// # Safety
 /// As [`create_attr`]; `opts` is not NULL.
 #[inline(never)]
 unsafe fn read_create_nonnull(a: &mut LinkCreateAttr, opts: *const C) -> Result<(), Errno> {
-    // SAFETY: forwarded contract.
-    let o = unsafe { Opts::<C>::read(opts)? };
-    match o.and_then(Full::of) {
+    // SAFETY: forwarded contract, `opts` not NULL.
+    match unsafe { Full::exact(opts) } {
         Some(full) => read_create(a, full),
-        None => read_create(a, o),
+        // SAFETY: as above.
+        None => unsafe { read_create_sized(a, opts) },
     }
+}
+
+/// [`read_create_nonnull`] for a struct of any other size, or with
+/// non-zero padding: libbpf's `OPTS_VALID`, then each field read only if
+/// the caller's `sz` covers it.
+///
+/// # Safety
+/// As [`create_attr`]; `opts` is not NULL.
+#[inline(never)]
+unsafe fn read_create_sized(a: &mut LinkCreateAttr, opts: *const C) -> Result<(), Errno> {
+    // SAFETY: forwarded contract, `opts` not NULL.
+    let o = unsafe { Opts::<C>::read_nonnull(opts)? };
+    read_create(a, o)
 }
 
 /// The reading of libbpf's `bpf_link_create` (see [`create_attr`]) into `a`.
@@ -167,16 +181,19 @@ fn read_create(a: &mut LinkCreateAttr, o: impl Reader<C>) -> Result<(), Errno> {
             let offsets: *const core::ffi::c_ulong = opts_get!(o, C, u.uprobe_multi.offsets);
             let refs: *const core::ffi::c_ulong = opts_get!(o, C, u.uprobe_multi.ref_ctr_offsets);
             let cookies: *const u64 = opts_get!(o, C, u.uprobe_multi.cookies);
-            a.u.uprobe_multi = LinkCreateUprobeMulti {
-                path: path as usize as u64,
-                offsets: offsets as usize as u64,
-                ref_ctr_offsets: refs as usize as u64,
-                cookies: cookies as usize as u64,
-                cnt: opts_get!(o, C, u.uprobe_multi.cnt),
-                flags: opts_get!(o, C, u.uprobe_multi.flags),
-                pid: opts_get!(o, C, u.uprobe_multi.pid),
-                path_fd: opts_get!(o, C, u.uprobe_multi.path_fd),
-            };
+            // Field by field into the (zeroed) attr, each as it is read: a
+            // struct literal would hold all eight in registers first.
+            // SAFETY: every member of the union is plain integers, and the
+            // whole union was initialised (zeroed) by `LinkCreateAttr::new`.
+            let m = unsafe { &mut a.u.uprobe_multi };
+            m.path = path as usize as u64;
+            m.offsets = offsets as usize as u64;
+            m.ref_ctr_offsets = refs as usize as u64;
+            m.cookies = cookies as usize as u64;
+            m.cnt = opts_get!(o, C, u.uprobe_multi.cnt);
+            m.flags = opts_get!(o, C, u.uprobe_multi.flags);
+            m.pid = opts_get!(o, C, u.uprobe_multi.pid);
+            m.path_fd = opts_get!(o, C, u.uprobe_multi.path_fd);
             opts_zeroed!(o, C, u.uprobe_multi)
         }
         BPF_TRACE_FENTRY_MULTI | BPF_TRACE_FEXIT_MULTI | BPF_TRACE_FSESSION_MULTI => {
@@ -290,23 +307,72 @@ pub unsafe fn update_attr(
     new_prog_fd: RawFd,
     opts: *const bpf_link_update_opts,
 ) -> Result<LinkUpdateAttr, Errno> {
-    type U = bpf_link_update_opts;
+    let mut a = LinkUpdateAttr::new(link_fd as u32, new_prog_fd as u32);
     // SAFETY: forwarded contract.
-    let o = unsafe { Opts::<U>::read(opts)? };
+    unsafe { read_update_opts(&mut a, opts) }?;
+    Ok(a)
+}
+
+/// Fills `a` (made by `LinkUpdateAttr::new`) from libbpf's options, in
+/// place; NULL: nothing to fill.
+///
+/// # Safety
+/// As [`update_attr`].
+#[inline(always)]
+unsafe fn read_update_opts(
+    a: &mut LinkUpdateAttr,
+    opts: *const bpf_link_update_opts,
+) -> Result<(), Errno> {
+    if opts.is_null() {
+        return Ok(());
+    }
+    // The struct is tiny: this library's size and an older one's are read
+    // inline, any other out of line.
+    // SAFETY: forwarded contract, `opts` not NULL.
+    if let Some(full) = unsafe { Full::exact(opts) } {
+        return read_update(a, full);
+    }
+    // SAFETY: as above.
+    if let Some(o) = unsafe { Full::short(opts) } {
+        return read_update(a, o);
+    }
+    // SAFETY: as above.
+    unsafe { read_update_sized(a, opts) }
+}
+
+/// [`read_update_opts`] for a struct of another size than this library's
+/// (or with non-zero padding), out of line.
+///
+/// # Safety
+/// As [`update_attr`]; `opts` is not NULL.
+#[inline(never)]
+unsafe fn read_update_sized(
+    a: &mut LinkUpdateAttr,
+    opts: *const bpf_link_update_opts,
+) -> Result<(), Errno> {
+    // SAFETY: forwarded contract, `opts` not NULL.
+    let o = unsafe { Opts::<bpf_link_update_opts>::read_nonnull(opts)? };
+    match Full::of(o) {
+        Some(full) => read_update(a, full),
+        None => read_update(a, o),
+    }
+}
+
+/// The reading of libbpf's `bpf_link_update` (see [`update_attr`]) into `a`.
+#[inline(always)]
+fn read_update(a: &mut LinkUpdateAttr, o: impl Reader<bpf_link_update_opts>) -> Result<(), Errno> {
+    type U = bpf_link_update_opts;
     let old_prog: u32 = opts_get!(o, U, old_prog_fd);
     let old_map: u32 = opts_get!(o, U, old_map_fd);
     if old_prog != 0 && old_map != 0 {
         return Err(EINVAL);
     }
-    Ok(LinkUpdateAttr {
-        link_fd: link_fd as u32,
-        new_prog_fd: new_prog_fd as u32,
-        flags: opts_get!(o, U, flags),
-        old_prog_fd: old_prog | old_map,
-    })
+    a.flags = opts_get!(o, U, flags);
+    a.old_prog_fd = old_prog | old_map;
+    Ok(())
 }
 
-/// `bpf_link_update`.
+/// `bpf_link_update`, its attr built in place.
 ///
 /// # Safety
 /// As [`update_attr`].
@@ -316,8 +382,10 @@ pub(crate) unsafe fn update(
     new_prog_fd: RawFd,
     opts: *const bpf_link_update_opts,
 ) -> Result<(), Errno> {
+    let mut a = LinkUpdateAttr::new(link_fd as u32, new_prog_fd as u32);
     // SAFETY: forwarded contract.
-    sys::link_update(&unsafe { update_attr(link_fd, new_prog_fd, opts) }?)
+    unsafe { read_update_opts(&mut a, opts) }?;
+    sys::link_update(&a)
 }
 
 /// The `open_flags` of `bpf_link_get_fd_by_id_opts`' options, read as
@@ -327,9 +395,27 @@ pub(crate) unsafe fn update(
 /// `opts` is NULL or points to at least its own `sz` readable bytes.
 #[inline(always)]
 pub unsafe fn fd_by_id_flags(opts: *const bpf_get_fd_by_id_opts) -> Result<u32, Errno> {
+    if opts.is_null() {
+        return Ok(0);
+    }
+    // SAFETY: forwarded contract, `opts` not NULL.
+    unsafe { fd_by_id_flags_nonnull(opts) }
+}
+
+/// [`fd_by_id_flags`] for non-NULL options, out of line.
+///
+/// # Safety
+/// As [`fd_by_id_flags`]; `opts` is not NULL.
+#[inline(never)]
+unsafe fn fd_by_id_flags_nonnull(opts: *const bpf_get_fd_by_id_opts) -> Result<u32, Errno> {
+    type G = bpf_get_fd_by_id_opts;
     // SAFETY: forwarded contract.
-    let o = unsafe { Opts::<bpf_get_fd_by_id_opts>::read(opts)? };
-    Ok(opts_get!(o, bpf_get_fd_by_id_opts, open_flags))
+    if let Some(full) = unsafe { Full::exact(opts) } {
+        return Ok(opts_get!(full, G, open_flags));
+    }
+    // SAFETY: forwarded contract, `opts` not NULL.
+    let o = unsafe { Opts::<G>::read_nonnull(opts)? };
+    Ok(opts_get!(o, G, open_flags))
 }
 
 /// `bpf_link_detach`.

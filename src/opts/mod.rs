@@ -256,7 +256,7 @@ impl<'a, T: OptsType> Opts<'a, T> {
     /// # Safety
     /// As [`Opts::read`]; `p` is not NULL.
     #[inline(always)]
-    unsafe fn read_nonnull(p: *const T) -> Result<Self, Errno> {
+    pub unsafe fn read_nonnull(p: *const T) -> Result<Self, Errno> {
         const { assert!(size_of::<T>() <= MAX_OPTS) };
         let base = p as *const u8;
         // SAFETY: every opts struct starts with `size_t sz`; the caller
@@ -380,6 +380,18 @@ pub trait Reader<T: OptsType> {
     fn zeroed_after<F>(&self, offset: usize, field: impl FnOnce(*const T) -> *const F) -> bool;
 }
 
+impl<T: OptsType> Reader<T> for Opts<'_, T> {
+    #[inline(always)]
+    fn get<F: OptsValue>(&self, offset: usize, field: impl FnOnce(*const T) -> *const F) -> F {
+        Opts::get(self, offset, field)
+    }
+
+    #[inline(always)]
+    fn zeroed_after<F>(&self, offset: usize, field: impl FnOnce(*const T) -> *const F) -> bool {
+        self.zeroed_after_field(offset, field)
+    }
+}
+
 impl<T: OptsType> Reader<T> for Option<Opts<'_, T>> {
     #[inline(always)]
     fn get<F: OptsValue>(&self, offset: usize, field: impl FnOnce(*const T) -> *const F) -> F {
@@ -410,6 +422,51 @@ impl<'a, T: OptsType> Full<'a, T> {
     #[inline(always)]
     pub fn of(o: Opts<'a, T>) -> Option<Self> {
         o.full().then_some(Full(o))
+    }
+
+    /// The caller's struct, if it ends at or before this library's last
+    /// field (an older libbpf's, or this one's without its tail padding)
+    /// and holds at least `sz`: what [`Opts::read`] accepts without any
+    /// zero check. `None` for every other struct, valid or not.
+    ///
+    /// # Safety
+    /// As [`Opts::read`]; `p` is not NULL.
+    #[inline(always)]
+    pub unsafe fn short(p: *const T) -> Option<Opts<'a, T>> {
+        let base = p as *const u8;
+        // SAFETY: every opts struct starts with `size_t sz`.
+        let sz = unsafe { (base as *const usize).read_unaligned() };
+        (size_of::<usize>() <= sz && sz <= T::KNOWN_END).then_some(Opts {
+            base,
+            sz,
+            _caller: PhantomData,
+        })
+    }
+
+    /// The caller's struct, if it is exactly this library's (`sz` is
+    /// `size_of::<T>()`, what `LIBBPF_OPTS` of the same release gives) and
+    /// its tail padding is zero: [`Opts::read`]'s answer for it, decided
+    /// with one compare of `sz` and a constant-range zero check (often
+    /// none). `None` for every other struct, valid or not: read it with
+    /// [`Opts::read`].
+    ///
+    /// # Safety
+    /// As [`Opts::read`]; `p` is not NULL.
+    #[inline(always)]
+    pub unsafe fn exact(p: *const T) -> Option<Self> {
+        let base = p as *const u8;
+        // SAFETY: every opts struct starts with `size_t sz`; the caller
+        // guarantees at least that much is readable.
+        let sz = unsafe { (base as *const usize).read_unaligned() };
+        // SAFETY: when `sz` is `size_of::<T>()`, `[KNOWN_END, sz)` is inside
+        // the caller's struct (`&&` reads nothing otherwise).
+        (sz == size_of::<T>() && unsafe { zero_range(base, T::KNOWN_END, sz) }).then_some(Full(
+            Opts {
+                base,
+                sz,
+                _caller: PhantomData,
+            },
+        ))
     }
 }
 

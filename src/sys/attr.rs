@@ -180,6 +180,18 @@ pub struct LinkUpdateAttr {
     pub old_prog_fd: u32,
 }
 
+impl LinkUpdateAttr {
+    /// An attr with no flags and no old program or map.
+    pub const fn new(link_fd: u32, new_prog_fd: u32) -> Self {
+        Self {
+            link_fd,
+            new_prog_fd,
+            flags: 0,
+            old_prog_fd: 0,
+        }
+    }
+}
+
 /// The `start_id`/`next_id`/`open_flags` members used by `*_GET_NEXT_ID`:
 /// 12 bytes (`offsetofend(union bpf_attr, open_flags)`).
 #[repr(C)]
