@@ -9,7 +9,8 @@ SOFILE  := libbpflink.so.1.0.0
 B       := build
 RUST_A  := target/release/libbpflink.a
 SO      := $(B)/$(SOFILE)
-HEADERS := include/bpf/bpf.h include/bpf/libbpf.h include/bpflink.h
+HEADERS := include/bpf/bpf.h include/bpf/libbpf.h include/bpf/libbpf_version.h \
+           include/bpflink.h
 
 # libbpf v1.7.0 as scripts/setup.sh builds it into .deps/: the reference the
 # tests compare bpflink with, and the kernel uapi headers every C build uses.
@@ -101,7 +102,7 @@ $(B)/examples/%: examples/%.c $(HEADERS) $(SO)
 # -I${includedir}/bpflink. Given the same PREFIX and DESTDIR, uninstall
 # removes exactly the files install wrote (tests-c/check_install.sh checks).
 INSTALLED_HDRS := $(INCLUDEDIR)/bpflink/bpf/bpf.h $(INCLUDEDIR)/bpflink/bpf/libbpf.h \
-                  $(INCLUDEDIR)/bpflink/bpflink.h
+                  $(INCLUDEDIR)/bpflink/bpf/libbpf_version.h $(INCLUDEDIR)/bpflink/bpflink.h
 INSTALLED := $(BINDIR)/bpflink $(LIBDIR)/$(SOFILE) $(LIBDIR)/$(SONAME) $(LIBDIR)/libbpflink.so \
              $(LIBDIR)/libbpflink.a $(LIBDIR)/pkgconfig/bpflink.pc $(INSTALLED_HDRS)
 
@@ -113,7 +114,8 @@ install: lib
 	ln -sf $(SOFILE) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libbpflink.so
 	install -m 644 $(B)/libbpflink.a $(DESTDIR)$(LIBDIR)/libbpflink.a
-	install -m 644 include/bpf/bpf.h include/bpf/libbpf.h $(DESTDIR)$(INCLUDEDIR)/bpflink/bpf/
+	install -m 644 include/bpf/bpf.h include/bpf/libbpf.h include/bpf/libbpf_version.h \
+	    $(DESTDIR)$(INCLUDEDIR)/bpflink/bpf/
 	install -m 644 include/bpflink.h $(DESTDIR)$(INCLUDEDIR)/bpflink/
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
 	    bpflink.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/bpflink.pc

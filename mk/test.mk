@@ -60,7 +60,7 @@ test-cli: setup lib
 # and hands them, with the shell drivers, to tests-c/run.sh. The test_*
 # programs run first, then XTESTS in this order. (tests-c/README.md calls
 # check_refusal.sh the last one; check_dlopen.sh does in fact run after it.)
-XTESTS = $(DIFF_BIN) $(ABI_BIN) $(ABI_SCRIPTS) \
+XTESTS = $(PATH_FD_17) $(DIFF_BIN) $(ABI_BIN) $(ABI_SCRIPTS) \
          $(PF_BINS) tests-c/check_install.sh \
          $(INTEROP_BIN) tests-c/valgrind.sh \
          tests-c/check_preload.sh \
@@ -70,7 +70,7 @@ XTESTS = $(DIFF_BIN) $(ABI_BIN) $(ABI_SCRIPTS) \
          tests-c/check_refusal.sh \
          tests-c/check_dlopen.sh
 
-test-c: $(TEST_BINS) $(PROBE_BIN) $(DIFF_BIN) $(ABI_BIN) $(PF_BINS) \
+test-c: $(TEST_BINS) $(PROBE_BIN) $(PATH_FD_17) $(DIFF_BIN) $(ABI_BIN) $(PF_BINS) \
         $(OBJECT_BIN) $(INTEROP_BIN) $(BPF_OBJS) $(CLIENT_BINS) \
         $(HARD_BINS) $(HARD_ALLOC) $(ASAN_BINS) $(PANIC_BIN) \
         $(BENCH_BIN) $(BENCH_RAW) $(DL_BINS) $(OBJ_BPF)

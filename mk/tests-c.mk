@@ -62,8 +62,30 @@ $(B)/tests-c/abi_ours.o: tests-c/abi_table.c tests-c/abi_fields.h tests-c/abi.h 
 $(B)/tests-c/abi_ref.o: tests-c/abi_table.c tests-c/abi_fields.h tests-c/abi.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_X) -I$(REF_INC) -I$(UAPI) -DABI_SIDE=abi_ref -c -o $@ $<
-$(ABI_BIN): tests-c/abi_layout.c tests-c/abi.h tests-c/tap.h $(B)/tests-c/abi_ours.o $(B)/tests-c/abi_ref.o
-	$(CC) $(CFLAGS_X) -o $@ $< $(B)/tests-c/abi_ours.o $(B)/tests-c/abi_ref.o
+# The third build: bpflink's headers after libbpf 1.7.0's libbpf_version.h,
+# their libbpf 1.7 view (abi_ours_17, compared with libbpf 1.7.0's own,
+# abi_ref); abi_ours is the headers as shipped, the 1.8 view, compared with
+# libbpf 1.8's documented layout.
+$(B)/tests-c/abi_ours_17.o: tests-c/abi_table.c tests-c/abi_fields.h tests-c/abi.h $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_X) -Iinclude -I$(UAPI) -include $(REF_INC)/bpf/libbpf_version.h \
+	    -DABI_SIDE=abi_ours_17 -c -o $@ $<
+
+ABI_OBJS := $(B)/tests-c/abi_ours.o $(B)/tests-c/abi_ours_17.o $(B)/tests-c/abi_ref.o
+
+$(ABI_BIN): tests-c/abi_layout.c tests-c/abi.h tests-c/tap.h $(ABI_OBJS)
+	$(CC) $(CFLAGS_X) -o $@ $< $(ABI_OBJS)
+
+# tests-c/test_path_fd.c is a test_* program (built on bpflink's headers,
+# libbpf 1.8's API); this builds it again on libbpf 1.7.0's headers, still
+# linked with -lbpflink: the uprobe_multi link of a program that knows
+# nothing of path_fd. (Not in TEST_BINS: mk/hard.mk derives the ASan builds
+# from TEST_BINS, and there is no test_path_fd_17.c.)
+PATH_FD_17 := $(B)/tests-c/test_path_fd_17
+
+$(PATH_FD_17): tests-c/test_path_fd.c $(SUPPORT) tests-c/support.h tests-c/tap.h $(SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Iinclude,$(CFLAGS_T)) -I$(REF_INC) -o $@ $< $(SUPPORT) $(LDFLAGS_T)
 
 test-diff: setup lib $(DIFF_BIN)
 	tests-c/run.sh $(DIFF_BIN)
