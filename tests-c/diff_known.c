@@ -9,12 +9,13 @@
  * its group; with DIFF_STRICT=1 it fails like any other difference. When
  * bpflink is changed to match libbpf, the cases simply become identical.
  *
- * K2 is intended: it needs an options `sz` of 2^63 + 76 or more, which no
- * real caller passes, and there libbpf 1.7.0 reads memory past the caller's
- * struct where bpflink did not (README, "Where libbpf would crash"); since
- * bpflink follows libbpf 1.8 it finds no case (see its comment). An earlier
- * entry (a raw-tracepoint fallback condition stricter than libbpf's) was
- * fixed in the library and removed.
+ * An entry K2 covered a window of `sz` near 2^63 in which libbpf 1.7.0
+ * read past the caller's struct and bpflink did not; with libbpf 1.8's
+ * known end (80) that inconsistency is gone from libbpf and bpflink alike
+ * (docs/libbpf-1.8.md), the cases are K3s, and K2 was removed so that no
+ * other difference can be classified under its shape. An earlier entry (a
+ * raw-tracepoint fallback condition stricter than libbpf's) was fixed in
+ * the library and removed.
  *
  * K3 and K4 are not differences of bpflink's: bpflink follows libbpf 1.8
  * where 1.8 changed the link API (docs/libbpf-1.8.md), and the reference
@@ -37,16 +38,6 @@
 #include <sys/types.h>
 
 #include "diff_groups.h"
-
-static const size_t H = (size_t)1 << 63;
-
-static size_t opts_sz(const struct call *c)
-{
-	size_t sz;
-
-	memcpy(&sz, c->opts, sizeof(sz));
-	return sz;
-}
 
 /* ---- the model: libbpf reading bpf_link_create's options ----------------- */
 /*
@@ -394,37 +385,6 @@ void model_check(const struct call *c, const struct result r[NLIB], const char *
 /* ---- the entries ---------------------------------------------------------- */
 
 /*
- * K2 "OPTS_ZEROED(uprobe_multi) with sz in [2^63 + 76, 2^63 + 80)".
- * For the uprobe_multi types libbpf 1.7.0 checks OPTS_ZEROED(opts,
- * uprobe_multi), whose end (80) lies past its known end (76). For these
- * sizes OPTS_VALID does not scan ((ssize_t)sz - 76 < 0) but `sz - 80` is
- * positive, so libbpf scans from byte 80 onward until it meets a non-zero
- * byte (the suite puts one at byte 300) and returns -EINVAL: with a real
- * caller's 80-byte struct that scan runs past the allocation. bpflink's
- * Opts::zeroed_after never reads past sizeof(struct) (80) and went on to
- * the kernel. Since bpflink follows libbpf 1.8, whose known end is 80,
- * OPTS_VALID itself scans from byte 80 for these sizes (in 1.8 and in
- * bpflink alike) and refuses with its warning: the cases of this window
- * are K3s now, and K2 finds none. It stays listed so that no other
- * difference can hide behind its shape.
- */
-static bool k2(const struct call *c, const struct result r[NLIB])
-{
-	const struct result *o = &r[OURS], *f = &r[REF];
-	size_t sz;
-
-	if (c->fn != FN_CREATE || !c->opts)
-		return false;
-	if (c->u != BPF_TRACE_UPROBE_MULTI && c->u != BPF_TRACE_UPROBE_SESSION)
-		return false;
-	sz = opts_sz(c);
-	if (sz < H + 76 || sz >= H + 80)
-		return false;
-	return f->ret == -EINVAL && f->err == EINVAL && f->rec.n == 0 && o->rec.n == 1 &&
-	       o->rec.r[0].cmd == BPF_LINK_CREATE && !strcmp(o->log, f->log);
-}
-
-/*
  * K3 "bpf_link_create where libbpf 1.7.0 and 1.8 answer differently".
  * The model gives the two releases different answers (a non-zero byte in
  * 76..80, which 1.8 reads as uprobe_multi.path_fd and 1.7.0 refuses with
@@ -460,7 +420,6 @@ static bool k4(const struct call *c, const struct result r[NLIB])
 }
 
 const struct known known[] = {
-	{ "K2 (intended) OPTS_ZEROED(uprobe_multi) with 2^63+76 <= sz < 2^63+80: libbpf reads past the struct", k2, false },
 	{ "K3 (libbpf 1.8) bpf_link_create where 1.7.0 and 1.8 differ: libbpf 1.7.0 as 1.7's rules say, bpflink as 1.8's documented rules say (not compared with a libbpf 1.8)", k3, true },
 	{ "K4 (libbpf 1.8) libbpf_bpf_link_type_str(15): bpflink \"tracing_multi\" as 1.8's documented rules say, libbpf 1.7.0 NULL (not compared with a libbpf 1.8)", k4, true },
 	{ NULL, NULL, false },
