@@ -225,7 +225,10 @@ fn main() {
         std::process::exit(2);
     }
     let top = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = args.next().map(PathBuf::from).unwrap_or_else(|| top.join("include"));
+    let dir = args
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| top.join("include"));
     let config = cbindgen::Config::from_file(top.join("cbindgen.toml")).expect("cbindgen.toml");
     // Each options type's last field, from the type itself.
     let last_fields = [
@@ -461,8 +464,11 @@ fn add_opts_extras(text: &str, last_fields: &[LastField]) -> String {
                     out.push_str("    size_t :0;\n");
                 }
                 out.push_str("};\n");
-                if let Some(LastField { ty, field, field_1_7 }) =
-                    last_fields.iter().find(|l| l.ty == name)
+                if let Some(LastField {
+                    ty,
+                    field,
+                    field_1_7,
+                }) = last_fields.iter().find(|l| l.ty == name)
                 {
                     out.push_str(&format!(
                         "/** The last field of struct {ty} this library knows. */\n"
