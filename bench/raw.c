@@ -27,9 +27,9 @@
  *     the pin path), with the parent directory computed on the stack.
  *
  * Built as build/bench/libbpfraw.so and dlopen()ed by the driver beside
- * bpflink and the reference libbpf. It is compiled against the kernel's
- * UAPI header only, so the three options structs are declared below in
- * libbpf v1.7.0's layout (checked by the assertions after them).
+ * bpflink and the reference libbpf. It is compiled against the reference
+ * libbpf 1.7.0's <bpf/bpf.h>, so its prototypes and options structs are
+ * libbpf's own.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include <linux/bpf.h>
+#include <bpf/bpf.h> /* libbpf 1.7.0's: its prototypes and options structs */
 
 #define EXPORT __attribute__((visibility("default")))
 #define offsetofend(T, F) (offsetof(T, F) + sizeof(((T *)0)->F))
@@ -51,77 +52,6 @@
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif
 
-/* ---- libbpf v1.7.0's options structs (<bpf/bpf.h>) --------------------- */
-
-struct bpf_link_create_opts {
-	size_t sz;
-	__u32 flags;
-	union bpf_iter_link_info *iter_info;
-	__u32 iter_info_len;
-	__u32 target_btf_id;
-	union {
-		struct {
-			__u64 bpf_cookie;
-		} perf_event;
-		struct {
-			__u32 flags;
-			__u32 cnt;
-			const char **syms;
-			const unsigned long *addrs;
-			const __u64 *cookies;
-		} kprobe_multi;
-		struct {
-			__u32 flags;
-			__u32 cnt;
-			const char *path;
-			const unsigned long *offsets;
-			const unsigned long *ref_ctr_offsets;
-			const __u64 *cookies;
-			__u32 pid;
-		} uprobe_multi;
-		struct {
-			__u64 cookie;
-		} tracing;
-		struct {
-			__u32 pf;
-			__u32 hooknum;
-			__s32 priority;
-			__u32 flags;
-		} netfilter;
-		/* libbpf's tcx, netkit and cgroup members: one shape */
-		struct {
-			__u32 relative_fd;
-			__u32 relative_id;
-			__u64 expected_revision;
-		} tcx, netkit, cgroup;
-	};
-	size_t : 0;
-};
-
-struct bpf_link_update_opts {
-	size_t sz;
-	__u32 flags;
-	__u32 old_prog_fd;
-	__u32 old_map_fd;
-};
-
-struct bpf_get_fd_by_id_opts {
-	size_t sz;
-	__u32 open_flags;
-	__u32 token_fd;
-	size_t : 0;
-};
-
-#if defined(__x86_64__)
-_Static_assert(sizeof(struct bpf_link_create_opts) == 80, "libbpf 1.7.0's size");
-_Static_assert(offsetof(struct bpf_link_create_opts, iter_info) == 16, "iter_info");
-_Static_assert(offsetof(struct bpf_link_create_opts, target_btf_id) == 28, "target_btf_id");
-_Static_assert(offsetof(struct bpf_link_create_opts, uprobe_multi.path) == 40, "path");
-_Static_assert(offsetof(struct bpf_link_create_opts, uprobe_multi.pid) == 72, "pid");
-_Static_assert(offsetof(struct bpf_link_create_opts, cgroup.expected_revision) == 40, "rev");
-_Static_assert(sizeof(struct bpf_link_update_opts) == 24, "libbpf 1.7.0's size");
-_Static_assert(sizeof(struct bpf_get_fd_by_id_opts) == 16, "libbpf 1.7.0's size");
-#endif
 
 static inline long sys_bpf(int cmd, union bpf_attr *attr, size_t size)
 {

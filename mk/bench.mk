@@ -11,7 +11,7 @@ BENCH_RAW := $(B)/bench/libbpfraw.so
 # syscall and nothing else.
 $(BENCH_RAW): bench/raw.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -I$(UAPI) -o $@ $<
+	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -I$(REF_INC) -I$(UAPI) -o $@ $<
 
 # The driver loads the three implementations through tests-c/twin.c. It is
 # linked -rdynamic so that its counting malloc family (tests-c/alloc_hook.h)
