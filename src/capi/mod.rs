@@ -3,7 +3,7 @@
 //!
 //! Each function converts its arguments, calls [`crate::link`] or
 //! [`crate::object`], and hands the answer to `ffi!`, the one boundary:
-//! the C return type ([`CReturn`]) says how an answer becomes libbpf's
+//! the C return type (`CReturn`) says how an answer becomes libbpf's
 //! convention (`-errno` with errno set, NULL with errno set, ...) and what
 //! a caller gets after a panic. Values from C are plain integers.
 //!
@@ -11,7 +11,7 @@
 //! an export (`NoPanic` proves it at link time), and `catch_unwind` turns
 //! one into `-ENOTRECOVERABLE` (or NULL, or the documented fallback) with
 //! errno `ENOTRECOVERABLE` and one warning, should it happen anyway.
-//! **Trace**: with `BPFLINK_TRACE` set, each call writes a line ([`trace`]).
+//! **Trace**: with `BPFLINK_TRACE` set, each call writes a line (`trace.rs`).
 
 // The pointer contracts of these functions are libbpf's, documented for C
 // callers in each function's comment (which becomes the C header's).

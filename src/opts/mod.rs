@@ -18,6 +18,11 @@
 //! struct in place, field by field, only where the caller's `sz` covers a
 //! field; zero checks go a word at a time. It never forms a reference to
 //! the caller's struct, which may be smaller than ours, and copies nothing.
+//! The common shapes have shortcuts that give the same answers: a struct
+//! of exactly this library's size ([`Full::exact`]: one compare of `sz`,
+//! the tail padding checked, every field at a fixed offset) and one that
+//! ends at or before the last known field ([`Full::short`]: nothing to
+//! check); every other shape goes through [`Opts::read`].
 
 mod types;
 
