@@ -563,6 +563,40 @@ mod tests {
         capture_warnings(|| unsafe { Opts::<T>::read(v.as_ptr() as *const T) })
     }
 
+    /// The shortcuts take exactly the structs `Opts::read` accepts without
+    /// a zero check (short) or with only the tail padding's (exact), and
+    /// read the same fields from them.
+    #[test]
+    fn shortcuts_agree_with_the_reader() {
+        type U = bpf_link_update_opts; // known end 20, size 24
+        for sz in 0..=40usize {
+            for pad in [0u8, 1] {
+                let mut v = caller(40, sz);
+                set_byte(&mut v, 8, 5); // flags
+                set_byte(&mut v, 12, 6); // old_prog_fd
+                set_byte(&mut v, 21, pad); // tail padding
+                let p = v.as_ptr() as *const U;
+                // SAFETY: `v` holds 40 bytes, at least min(sz, 40); only
+                // sz <= 40 is tried.
+                let (exact, short) = unsafe { (Full::exact(p), Full::short(p)) };
+                let (general, _) = read::<U>(&v);
+                assert_eq!(exact.is_some(), sz == 24 && pad == 0, "sz {sz} pad {pad}");
+                assert_eq!(short.is_some(), (8..=20).contains(&sz), "sz {sz}");
+                if let Some(f) = exact {
+                    let g = general.unwrap().unwrap();
+                    assert_eq!(opts_get!(f, U, flags), opts_get!(g, U, flags));
+                    assert_eq!(opts_get!(f, U, old_prog_fd), opts_get!(g, U, old_prog_fd));
+                    assert_eq!(opts_get!(f, U, old_map_fd), opts_get!(g, U, old_map_fd));
+                } else if let Some(o) = short {
+                    let g = general.unwrap().unwrap();
+                    assert_eq!(opts_get!(o, U, flags), opts_get!(g, U, flags), "sz {sz}");
+                    assert_eq!(opts_get!(o, U, old_prog_fd), opts_get!(g, U, old_prog_fd));
+                    assert!(opts_zeroed!(o, U, old_map_fd) == opts_zeroed!(g, U, old_map_fd));
+                }
+            }
+        }
+    }
+
     #[test]
     fn null_means_defaults() {
         // SAFETY: NULL is always allowed.
