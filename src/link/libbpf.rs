@@ -333,7 +333,7 @@ unsafe fn read_update_opts(
         return read_update(a, full);
     }
     // SAFETY: as above.
-    if let Some(o) = unsafe { Full::short(opts) } {
+    if let Some(o) = unsafe { Opts::short(opts) } {
         return read_update(a, o);
     }
     // SAFETY: as above.

@@ -21,7 +21,7 @@
 //! The common shapes have shortcuts that give the same answers: a struct
 //! of exactly this library's size ([`Full::exact`]: one compare of `sz`,
 //! the tail padding checked, every field at a fixed offset) and one that
-//! ends at or before the last known field ([`Full::short`]: nothing to
+//! ends at or before the last known field ([`Opts::short`]: nothing to
 //! check); every other shape goes through [`Opts::read`].
 
 mod types;
@@ -256,6 +256,25 @@ impl<'a, T: OptsType> Opts<'a, T> {
         unsafe { Self::read_nonnull(p) }.map(Some)
     }
 
+    /// The caller's struct, if it ends at or before this library's last
+    /// field (an older libbpf's, or this one's without its tail padding)
+    /// and holds at least `sz`: what [`Opts::read`] accepts without any
+    /// zero check. `None` for every other struct, valid or not.
+    ///
+    /// # Safety
+    /// As [`Opts::read`]; `p` is not NULL.
+    #[inline(always)]
+    pub unsafe fn short(p: *const T) -> Option<Self> {
+        let base = p as *const u8;
+        // SAFETY: every opts struct starts with `size_t sz`.
+        let sz = unsafe { (base as *const usize).read_unaligned() };
+        (size_of::<usize>() <= sz && sz <= T::KNOWN_END).then_some(Self {
+            base,
+            sz,
+            _caller: PhantomData,
+        })
+    }
+
     /// [`Opts::read`] for a non-null pointer.
     ///
     /// # Safety
@@ -429,25 +448,6 @@ impl<'a, T: OptsType> Full<'a, T> {
         o.full().then_some(Full(o))
     }
 
-    /// The caller's struct, if it ends at or before this library's last
-    /// field (an older libbpf's, or this one's without its tail padding)
-    /// and holds at least `sz`: what [`Opts::read`] accepts without any
-    /// zero check. `None` for every other struct, valid or not.
-    ///
-    /// # Safety
-    /// As [`Opts::read`]; `p` is not NULL.
-    #[inline(always)]
-    pub unsafe fn short(p: *const T) -> Option<Opts<'a, T>> {
-        let base = p as *const u8;
-        // SAFETY: every opts struct starts with `size_t sz`.
-        let sz = unsafe { (base as *const usize).read_unaligned() };
-        (size_of::<usize>() <= sz && sz <= T::KNOWN_END).then_some(Opts {
-            base,
-            sz,
-            _caller: PhantomData,
-        })
-    }
-
     /// The caller's struct, if it is exactly this library's (`sz` is
     /// `size_of::<T>()`, what `LIBBPF_OPTS` of the same release gives) and
     /// its tail padding is zero: [`Opts::read`]'s answer for it, decided
@@ -578,7 +578,7 @@ mod tests {
                 let p = v.as_ptr() as *const U;
                 // SAFETY: `v` holds 40 bytes, at least min(sz, 40); only
                 // sz <= 40 is tried.
-                let (exact, short) = unsafe { (Full::exact(p), Full::short(p)) };
+                let (exact, short) = unsafe { (Full::exact(p), Opts::short(p)) };
                 let (general, _) = read::<U>(&v);
                 assert_eq!(exact.is_some(), sz == 24 && pad == 0, "sz {sz} pad {pad}");
                 assert_eq!(short.is_some(), (8..=20).contains(&sz), "sz {sz}");
